@@ -1,0 +1,80 @@
+/* cli.h — what the command handlers share: parsed options, the command table entry, output helpers. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../lib/model.h"
+#include "../lib/report.h"
+
+enum {
+        VK_EXIT_OK = 0,
+        VK_EXIT_FAIL = 1,
+        VK_EXIT_USAGE = 2,
+        VK_EXIT_REFUSED = 3,
+};
+
+/* Command-specific options a verb accepts (global ones are always allowed). */
+enum {
+        OPT_ALL = 1 << 0,
+        OPT_FORMAT = 1 << 1,
+        OPT_OUTPUT = 1 << 2,
+};
+
+typedef struct vk_cli {
+        const char *root;
+        bool json;
+        bool dry_run;
+        bool yes;
+        int verbose;
+        bool all;
+        const char *format; /* text | json | dot */
+        const char *output;
+        bool color;
+        vk_host *host;
+} vk_cli;
+
+typedef struct vk_command {
+        const char *name;
+        const char *args;  /* usage synopsis of positional arguments */
+        int min_args, max_args;
+        bool needs_root;   /* must run as root on the live system */
+        unsigned options;  /* OPT_* it accepts */
+        const char *help;  /* one line */
+        int (*run)(vk_cli *cli, int argc, char **argv);
+} vk_command;
+
+extern const vk_command vk_commands[];
+extern const size_t vk_n_commands;
+
+/* output.c */
+void vk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a library failure with what was being done. */
+int vk_err_errno(int r, const char *what);
+void vk_print_json(json_object *o);
+const char *vk_color(const vk_cli *cli, const char *which); /* "red" "yellow" "green" "bold" "dim" "reset" */
+/* Load the model, printing one clear error on failure. */
+int vk_cli_load(vk_cli *cli, vk_model **ret);
+/* Resolve DEVICE for a command, printing the matches or the GPUs on failure. */
+int vk_cli_resolve(const vk_model *m, const char *name, vk_func **ret);
+
+/* json-model.c: the one model both renderers read */
+json_object *vk_json_func(const vk_model *m, const vk_func *f);
+json_object *vk_json_gpu(const vk_model *m, const vk_gpu *g);
+json_object *vk_json_group(const vk_model *m, const vk_group *g);
+json_object *vk_json_host(const vk_model *m, bool all);
+json_object *vk_json_checks(const vk_model *m, const vk_check *c, size_t n);
+json_object *vk_json_problems(const vk_model *m);
+
+/* json accessors for the text renderers */
+const char *vk_js(json_object *o, const char *key);
+int vk_ji(json_object *o, const char *key, int def);
+bool vk_jb(json_object *o, const char *key);
+json_object *vk_jo(json_object *o, const char *key);
+
+int cmd_status(vk_cli *cli, int argc, char **argv);
+int cmd_list(vk_cli *cli, int argc, char **argv);
+int cmd_show(vk_cli *cli, int argc, char **argv);
+int cmd_capture(vk_cli *cli, int argc, char **argv);
+int cmd_completion(vk_cli *cli, int argc, char **argv);

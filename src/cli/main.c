@@ -1,0 +1,238 @@
+/* main.c — the command table, option parsing and dispatch of vfiokit; --help is generated from the table. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef VFIOKIT_VERSION
+#define VFIOKIT_VERSION "0"
+#endif
+
+const vk_command vk_commands[] = {
+        {"status", "", 0, 0, false, 0, "check whether this host can pass a GPU to a VM, with the fix for each problem",
+         cmd_status},
+        {"list", "", 0, 0, false, OPT_ALL | OPT_FORMAT,
+         "list GPUs with their IOMMU groups (--all: every group; --format=dot: a Graphviz drawing)", cmd_list},
+        {"show", "DEVICE", 1, 1, false, 0, "everything about one PCI function (0000:01:00.0, 01:00.0 or 10de:2484)",
+         cmd_show},
+        {"capture", "", 0, 0, false, OPT_OUTPUT,
+         "write the files vfiokit reads into a tar (-o FILE) that works as --root elsewhere", cmd_capture},
+        {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
+};
+const size_t vk_n_commands = ELEMENTSOF(vk_commands);
+
+static const struct option long_options[] = {
+        {"root", required_argument, NULL, 'R'},
+        {"json", no_argument, NULL, 'j'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"yes", no_argument, NULL, 'y'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"all", no_argument, NULL, 'a'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {0},
+};
+
+static const struct {
+        unsigned flag;
+        const char *text;
+} option_help[] = {
+        {OPT_ALL, "  -a, --all          every IOMMU group and device"},
+        {OPT_FORMAT, "      --format=FMT   text (default), json or dot"},
+        {OPT_OUTPUT, "  -o, --output=FILE  where to write"},
+};
+
+static void usage_command(FILE *out, const vk_command *c) {
+        fprintf(out, "usage: vfiokit [OPTIONS] %s%s%s\n  %s\n", c->name, *c->args ? " " : "", c->args, c->help);
+        for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
+                if (c->options & option_help[i].flag)
+                        fprintf(out, "%s\n", option_help[i].text);
+}
+
+static void usage(FILE *out) {
+        fprintf(out, "usage: vfiokit [OPTIONS] COMMAND [ARGS]\n\n"
+                     "Take a Linux host to a VM with a passed-through GPU, safely.\n\nCommands:\n");
+        for (size_t i = 0; i < vk_n_commands; i++) {
+                char left[64];
+                snprintf(left, sizeof(left), "%s%s%s", vk_commands[i].name, *vk_commands[i].args ? " " : "",
+                         vk_commands[i].args);
+                fprintf(out, "  %-20s %s\n", left, vk_commands[i].help);
+        }
+        fprintf(out, "\nOptions:\n"
+                     "      --root=DIR     read and write every path inside DIR instead of / (a fixture or capture)\n"
+                     "      --json         machine-readable output\n"
+                     "  -n, --dry-run      show what would change, change nothing\n"
+                     "  -y, --yes          do not ask for confirmation\n"
+                     "  -v, --verbose      say more\n"
+                     "  -a, --all          (list) every IOMMU group and device\n"
+                     "      --format=FMT   (list) text, json or dot\n"
+                     "  -o, --output=FILE  (capture) where to write the tar\n"
+                     "  -h, --help         this help, or COMMAND --help\n"
+                     "      --version      print the version\n"
+                     "\nExit status: 0 done or all checks pass, 1 failure or a failed check, 2 usage error, "
+                     "3 refused for safety.\n");
+}
+
+static const vk_command *find_command(const char *name) {
+        for (size_t i = 0; i < vk_n_commands; i++)
+                if (vk_streq(vk_commands[i].name, name))
+                        return &vk_commands[i];
+        return NULL;
+}
+
+int cmd_completion(vk_cli *cli, int argc, char **argv) {
+        (void)cli;
+        if (argc != 1 || !vk_streq(argv[0], "bash")) {
+                vk_err("completion: only 'bash' is supported");
+                return VK_EXIT_USAGE;
+        }
+        printf("# bash completion for vfiokit, generated from its command table by 'vfiokit completion bash'\n"
+               "_vfiokit() {\n"
+               "    local cur prev words cword\n"
+               "    _init_completion || return\n"
+               "    local cmds=\"");
+        for (size_t i = 0; i < vk_n_commands; i++)
+                printf("%s%s", i ? " " : "", vk_commands[i].name);
+        printf("\"\n    local global=\"--root --json --dry-run --yes --verbose --help --version\"\n"
+               "    case $prev in\n"
+               "        --root|--output|-o) _filedir; return ;;\n"
+               "        --format) COMPREPLY=($(compgen -W 'text json dot' -- \"$cur\")); return ;;\n"
+               "    esac\n"
+               "    local cmd= i\n"
+               "    for ((i = 1; i < cword; i++)); do\n"
+               "        case ${words[i]} in --root|--format|--output|-o) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
+               "    done\n"
+               "    case $cmd in\n"
+               "        '') COMPREPLY=($(compgen -W \"$cmds $global\" -- \"$cur\")) ;;\n");
+        for (size_t i = 0; i < vk_n_commands; i++) {
+                const vk_command *c = &vk_commands[i];
+                printf("        %s) COMPREPLY=($(compgen -W \"$global%s%s%s%s\" -- \"$cur\"))", c->name,
+                       c->options & OPT_ALL ? " --all" : "", c->options & OPT_FORMAT ? " --format" : "",
+                       c->options & OPT_OUTPUT ? " --output" : "", vk_streq(c->name, "completion") ? " bash" : "");
+                if (vk_streq(c->args, "DEVICE"))
+                        printf("\n            [[ $cur != -* ]] && COMPREPLY+=($(compgen -W \"$(ls /sys/bus/pci/devices "
+                               "2>/dev/null)\" -- \"$cur\"))");
+                printf(" ;;\n");
+        }
+        printf("    esac\n}\ncomplete -F _vfiokit vfiokit\n");
+        return VK_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        vk_cli cli = {.root = "/", .format = NULL};
+        const vk_command *cmd;
+        bool help = false;
+        unsigned used = 0;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "nyvhao:", long_options, NULL)) >= 0) {
+                switch (c) {
+                case 'R':
+                        cli.root = optarg;
+                        break;
+                case 'j':
+                        cli.json = true;
+                        break;
+                case 'n':
+                        cli.dry_run = true;
+                        break;
+                case 'y':
+                        cli.yes = true;
+                        break;
+                case 'v':
+                        cli.verbose++;
+                        break;
+                case 'V':
+                        printf("vfiokit %s\n", VFIOKIT_VERSION);
+                        return VK_EXIT_OK;
+                case 'h':
+                        help = true;
+                        break;
+                case 'a':
+                        cli.all = true;
+                        used |= OPT_ALL;
+                        break;
+                case 'f':
+                        cli.format = optarg;
+                        used |= OPT_FORMAT;
+                        break;
+                case 'o':
+                        cli.output = optarg;
+                        used |= OPT_OUTPUT;
+                        break;
+                default:
+                        fprintf(stderr, "Try 'vfiokit --help'.\n");
+                        return VK_EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(help ? stdout : stderr);
+                return help ? VK_EXIT_OK : VK_EXIT_USAGE;
+        }
+        if (vk_streq(argv[optind], "help")) {
+                const vk_command *hc = optind + 1 < argc ? find_command(argv[optind + 1]) : NULL;
+                if (hc)
+                        usage_command(stdout, hc);
+                else
+                        usage(stdout);
+                return VK_EXIT_OK;
+        }
+        cmd = find_command(argv[optind]);
+        if (!cmd) {
+                vk_err("'%s' is not a vfiokit command; see 'vfiokit --help'", argv[optind]);
+                return VK_EXIT_USAGE;
+        }
+        if (help) {
+                usage_command(stdout, cmd);
+                return VK_EXIT_OK;
+        }
+        argc -= optind + 1;
+        argv += optind + 1;
+        if (argc < cmd->min_args || argc > cmd->max_args) {
+                vk_err("%s: expected %s%s", cmd->name, *cmd->args ? cmd->args : "no arguments",
+                       argc > cmd->max_args ? ", got more" : "");
+                usage_command(stderr, cmd);
+                return VK_EXIT_USAGE;
+        }
+        if (used & ~cmd->options) {
+                vk_err("%s: option %s does not apply to this command", cmd->name,
+                       used & ~cmd->options & OPT_ALL      ? "--all"
+                       : used & ~cmd->options & OPT_FORMAT ? "--format"
+                                                           : "--output");
+                return VK_EXIT_USAGE;
+        }
+        if (cli.format && !vk_streq(cli.format, "text") && !vk_streq(cli.format, "json") &&
+            !vk_streq(cli.format, "dot")) {
+                vk_err("--format=%s: expected text, json or dot", cli.format);
+                return VK_EXIT_USAGE;
+        }
+        if (cli.format && vk_streq(cli.format, "json"))
+                cli.json = true;
+        {
+                const char *nc = getenv("NO_COLOR");
+                cli.color = isatty(STDOUT_FILENO) && !(nc && *nc) && !cli.json;
+        }
+        if (vk_streq(cmd->name, "completion"))
+                return cmd->run(&cli, argc, argv);
+
+        r = vk_host_new(cli.root, &cli.host);
+        if (r < 0) {
+                vk_err("--root %s: %s", cli.root, strerror(-r));
+                return VK_EXIT_FAIL;
+        }
+        if (cmd->needs_root && vk_host_is_live(cli.host) && geteuid() != 0) {
+                vk_err("%s changes the system and must run as root: sudo vfiokit %s", cmd->name, cmd->name);
+                vk_host_free(cli.host);
+                return VK_EXIT_FAIL;
+        }
+        r = cmd->run(&cli, argc, argv);
+        vk_host_free(cli.host);
+        return r;
+}

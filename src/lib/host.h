@@ -1,0 +1,57 @@
+/* host.h — the vk_host context: one root directory fd through which every path is opened. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+typedef struct vk_host vk_host;
+
+typedef enum vk_resolver {
+        VK_RESOLVE_AUTO,     /* openat2(RESOLVE_IN_ROOT), or the fallback when the kernel lacks it */
+        VK_RESOLVE_FALLBACK, /* always the component-by-component walk (tests, old kernels) */
+} vk_resolver;
+
+/* Everything vfiokit read, in order, when tracing is on: what `capture` archives. */
+typedef enum vk_trace_kind {
+        VK_TRACE_FILE, /* a regular file and the bytes read from it */
+        VK_TRACE_LINK, /* a symlink and its target text */
+        VK_TRACE_DIR,  /* a directory that was listed or tested */
+} vk_trace_kind;
+
+typedef struct vk_trace_entry {
+        vk_trace_kind kind;
+        char *path; /* relative to the root, no leading '/' */
+        char *data; /* file bytes or link target */
+        size_t len;
+} vk_trace_entry;
+
+int vk_host_new(const char *root, vk_host **ret);
+vk_host *vk_host_free(vk_host *h);
+static inline void vk_host_freep(vk_host **h) { vk_host_free(*h); }
+#define _cleanup_host_ _cleanup_(vk_host_freep)
+
+/* The root as the user gave it, and whether it is the running system's "/". */
+const char *vk_host_root(const vk_host *h);
+bool vk_host_is_live(const vk_host *h);
+void vk_host_set_resolver(vk_host *h, vk_resolver r);
+void vk_host_set_trace(vk_host *h, bool on);
+const vk_trace_entry *vk_host_trace(const vk_host *h, size_t *ret_n);
+
+/* Open PATH (relative to the root; a leading '/' is allowed) without ever
+ * leaving the root: symlinks, absolute or "..", resolve inside it. */
+int vk_host_open(vk_host *h, const char *path, int flags, int *ret_fd);
+/* Read a whole file (at most max bytes, else -EFBIG); *ret is NUL-terminated. */
+int vk_host_read_file(vk_host *h, const char *path, size_t max, char **ret, size_t *ret_len);
+/* The target text of the symlink PATH (its parent is resolved inside the root). */
+int vk_host_readlink(vk_host *h, const char *path, char **ret);
+/* Sorted names in directory PATH, without "." and "..". */
+int vk_host_list_dir(vk_host *h, const char *path, vk_strv *ret);
+/* 0 when PATH exists inside the root (following links inside it), else -errno. */
+int vk_host_stat(vk_host *h, const char *path, bool *ret_is_dir);
+
+/* Attributes of one sysfs directory, already opened: dirfd + its root-relative
+ * path (for tracing and messages). Regular files only, never through a link. */
+int vk_attr_read(vk_host *h, int dirfd, const char *dirpath, const char *name, char **ret);
+int vk_attr_readlink(vk_host *h, int dirfd, const char *dirpath, const char *name, char **ret);
