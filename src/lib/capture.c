@@ -13,12 +13,14 @@
 static const char *const config_files[] = {
         "etc/default/grub", "etc/kernel/cmdline", "etc/mkinitcpio.conf", "etc/initramfs-tools/modules",
         "etc/booster.yaml", "etc/libvirt/hooks/qemu", "proc/net/ipv6_route",
+        /* names are looked up in the root's pci.ids: carry it so names match elsewhere */
+        "usr/share/misc/pci.ids", "usr/share/hwdata/pci.ids",
 };
 static const char *const config_dirs[] = {
         "etc/modprobe.d", "etc/dracut.conf.d", "etc/mkinitcpio.conf.d", "usr/share/qemu/firmware",
 };
 
-#define CONFIG_MAX (1u << 20)
+#define CONFIG_MAX (8u << 20)
 
 static void read_configs(vk_host *h) {
         for (size_t i = 0; i < ELEMENTSOF(config_files); i++) {

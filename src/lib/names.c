@@ -89,7 +89,8 @@ int vk_names_fill(vk_model *m) {
                 vk_model_add_problem(m, p, "malformed pci.ids; device names left out");
         }
         names_jmp_armed = false;
-        pacc->id_file_name = NULL; /* not ours to free when it is fdpath */
+        /* pci_cleanup frees id_file_name only when libpci allocated it (fdpath was set with to_be_freed=0, but
+         * a missing default "pci.ids.gz" is replaced by a malloc'ed "pci.ids"): never clear it, or that leaks */
         pci_cleanup(pacc);
         return 0;
 }

@@ -212,7 +212,8 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
         if (attr_hex(m, fd, dir, "revision", true, 0xff, &rev) > 0)
                 f->revision = (int)rev;
 
-        if (attr(m, fd, dir, "boot_vga", true, &boot_vga) > 0) {
+        /* the kernel creates boot_vga for VGA-class functions only */
+        if ((f->class_code >> 8) == VK_CLASS_VGA && attr(m, fd, dir, "boot_vga", true, &boot_vga) > 0) {
                 if (vk_streq(boot_vga, "0") || vk_streq(boot_vga, "1"))
                         f->boot_vga = boot_vga[0] - '0';
                 else {
@@ -223,8 +224,8 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
         if (attr(m, fd, dir, "driver_override", true, &ovr) > 0 && !vk_streq(ovr, "(null)") && *ovr)
                 f->driver_override = TAKE_PTR(ovr);
         attr(m, fd, dir, "reset_method", true, &f->reset_method);
-        attr_int(m, fd, dir, "sriov_totalvfs", &f->sriov_totalvfs);
-        attr_int(m, fd, dir, "sriov_numvfs", &f->sriov_numvfs);
+        if (attr_int(m, fd, dir, "sriov_totalvfs", &f->sriov_totalvfs) > 0)
+                attr_int(m, fd, dir, "sriov_numvfs", &f->sriov_numvfs);
 
         r = link_base(m, fd, dir, "driver", &f->driver);
         if (r == -ENOMEM)
@@ -237,9 +238,6 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
                 vk_model_add_problem(m, p ? p : dir, "link target '%s' is not a group number", group);
                 f->iommu_group = -1;
         }
-        r = link_base(m, fd, dir, "physfn", &f->physfn);
-        if (r == -ENOMEM)
-                return r;
         for (int i = 0; f->sriov_numvfs > 0 && i < f->sriov_numvfs; i++) {
                 char lname[32];
                 char *vf = NULL;
@@ -248,7 +246,9 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
                 r = link_base(m, fd, dir, lname, &vf);
                 if (r == -ENOMEM)
                         return r;
-                if (vf && vk_strv_push_take(&f->virtfns, vf) < 0)
+                if (!vf)
+                        break; /* the kernel links virtfn0..N-1: a garbage sriov_numvfs must not cost 2^31 lookups */
+                if (vk_strv_push_take(&f->virtfns, vf) < 0)
                         return -ENOMEM;
         }
         if (vk_func_is_gpu(f)) {
@@ -303,5 +303,13 @@ int vk_pci_scan(vk_model *m) {
                 }
         }
         vk_strv_clear(&names);
+        /* A VF's physfn link is the mirror of its PF's virtfnN links, which
+         * were read already: derive it instead of a readlink per function. */
+        for (size_t i = 0; i < m->n_funcs; i++)
+                for (size_t j = 0; j < m->funcs[i].virtfns.n; j++) {
+                        vk_func *vf = vk_model_find(m, m->funcs[i].virtfns.v[j]);
+                        if (vf && !vf->physfn && !(vf->physfn = strdup(m->funcs[i].addr)))
+                                return -ENOMEM;
+                }
         return 0;
 }

@@ -152,9 +152,11 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                 /* iommu= takes a comma list; the kernel ignores words it does not know */
                 char bad[256] = "";
                 const char *v = iommu->value;
+                int n_bad = 0;
                 while (*v) {
                         size_t len = strcspn(v, ",");
                         if (!iommu_value_known(v, len) && strlen(bad) + len + 4 < sizeof(bad)) {
+                                n_bad++;
                                 strcat(bad, *bad ? ", '" : "'");
                                 strncat(bad, v, len);
                                 strcat(bad, "'");
@@ -163,7 +165,8 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                 }
                 if (*bad)
                         add(c, "cmdline:iommu", VK_WARN,
-                            S("iommu=%s: %s not a value of iommu= (the kernel ignores it)", iommu->value, bad),
+                            S("iommu=%s: %s %s not a value of iommu= (the kernel ignores %s)", iommu->value, bad,
+                              n_bad == 1 ? "is" : "are", n_bad == 1 ? "it" : "them"),
                             S("write separate options: %siommu=pt", s->cpu_vendor == VK_CPU_AMD ? "" : "intel_iommu=on "));
         }
         if (acs)
@@ -173,11 +176,18 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                       acs->value ? acs->value : ""),
                     S("prefer a slot whose group holds only the GPU; keep the override only if you accept that risk"));
         if (c->n == before) {
-                const vk_cmdline_arg *pt = iommu && iommu->value && strstr(iommu->value, "pt") ? iommu : NULL;
+                char have[256] = "";
+                const char *opts[] = {"intel_iommu", "amd_iommu", "iommu", "vfio_pci.ids"};
+                for (size_t i = 0; i < ELEMENTSOF(opts); i++) {
+                        const vk_cmdline_arg *a = vk_cmdline_find(args, n, opts[i]);
+                        if (a && strlen(have) + strlen(a->key) + (a->value ? strlen(a->value) : 0) + 4 < sizeof(have))
+                                snprintf(have + strlen(have), sizeof(have) - strlen(have), "%s%s%s%s", *have ? ", " : "",
+                                         a->key, a->value ? "=" : "", a->value ? a->value : "");
+                }
                 add(c, "cmdline", VK_PASS,
-                    S("kernel command line fits this %s CPU%s%s%s",
+                    S("kernel command line fits this %s CPU%s%s",
                       s->cpu_vendor == VK_CPU_AMD ? "AMD" : s->cpu_vendor == VK_CPU_INTEL ? "Intel" : "",
-                      intel ? " (intel_iommu=on)" : "", pt ? " (iommu=pt)" : "", ids ? " (vfio-pci.ids set)" : ""),
+                      *have ? ": " : "", have),
                     NULL);
         }
 }
@@ -272,9 +282,11 @@ static void check_gpu(const vk_model *m, const vk_gpu *g, checks *c) {
                 return;
         }
         add(c, id, VK_PASS,
-            S("%s: group %d is viable%s%s%s", label, f->iommu_group, g->companions.n ? " with its companions" : "",
-              g->bridges.n ? " (bridges stay on the host)" : "",
-              f->driver && vk_streq(f->driver, "vfio-pci") ? ", already on vfio-pci" : ""),
+            S("%s: group %d holds only the GPU%s%s%s%s", label, f->iommu_group,
+              g->companions.n == 0 ? "" : g->companions.n == 1 ? " and its companion" : " and its companions",
+              g->bridges.n ? " (plus bridges, which stay with the host)" : "",
+              f->driver && vk_streq(f->driver, "vfio-pci") ? "; already on vfio-pci" : "; ready to pass",
+              f->physfn ? " (an SR-IOV VF)" : ""),
             NULL);
 }
 
