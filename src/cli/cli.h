@@ -20,6 +20,11 @@ enum {
         OPT_ALL = 1 << 0,
         OPT_FORMAT = 1 << 1,
         OPT_OUTPUT = 1 << 2,
+        OPT_FORCE_HOST = 1 << 3,
+        OPT_VFS = 1 << 4,
+        OPT_BIND = 1 << 5,
+        OPT_PERSIST = 1 << 6,
+        OPT_FORCE = 1 << 7,
 };
 
 typedef struct vk_cli {
@@ -32,6 +37,12 @@ typedef struct vk_cli {
         const char *format; /* text | json | dot */
         const char *output;
         bool color;
+        vk_strv force_host; /* --force-host-device, as given */
+        int vfs;            /* --vfs, -1 when not given */
+        const char *bind;   /* --bind I,J|all */
+        bool persist;
+        bool force;
+        const char *exe;    /* how vfiokit was started, for units it writes */
         vk_host *host;
 } vk_cli;
 
@@ -78,3 +89,9 @@ int cmd_list(vk_cli *cli, int argc, char **argv);
 int cmd_show(vk_cli *cli, int argc, char **argv);
 int cmd_capture(vk_cli *cli, int argc, char **argv);
 int cmd_completion(vk_cli *cli, int argc, char **argv);
+int cmd_bind(vk_cli *cli, int argc, char **argv);
+int cmd_unbind(vk_cli *cli, int argc, char **argv);
+int cmd_restore(vk_cli *cli, int argc, char **argv);
+int cmd_sriov(vk_cli *cli, int argc, char **argv);
+/* Exit status for a library error: 3 for a refusal, else 1; prints err. */
+int vk_cli_fail(const vk_error *err);

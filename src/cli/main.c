@@ -22,6 +22,13 @@ const vk_command vk_commands[] = {
          cmd_show},
         {"capture", "", 0, 0, false, OPT_OUTPUT,
          "write the files vfiokit reads into a tar (-o FILE) that works as --root elsewhere", cmd_capture},
+        {"bind", "DEVICE...", 1, 64, true, OPT_FORCE_HOST,
+         "move every non-bridge function of the device's IOMMU group to vfio-pci, now (journaled)", cmd_bind},
+        {"unbind", "DEVICE...", 1, 64, true, 0, "give the group's functions back to the drivers the journal recorded",
+         cmd_unbind},
+        {"restore", "", 0, 0, true, 0, "give back everything the journal holds", cmd_restore},
+        {"sriov", "DEVICE", 1, 1, true, OPT_VFS | OPT_BIND | OPT_PERSIST | OPT_FORCE,
+         "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
@@ -37,6 +44,11 @@ static const struct option long_options[] = {
         {"all", no_argument, NULL, 'a'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
+        {"force-host-device", required_argument, NULL, 'F'},
+        {"vfs", required_argument, NULL, 'N'},
+        {"bind", required_argument, NULL, 'B'},
+        {"persist", no_argument, NULL, 'P'},
+        {"force", no_argument, NULL, 'X'},
         {0},
 };
 
@@ -47,6 +59,11 @@ static const struct {
         {OPT_ALL, "  -a, --all          every IOMMU group and device"},
         {OPT_FORMAT, "      --format=FMT   text (default), json or dot"},
         {OPT_OUTPUT, "  -o, --output=FILE  where to write"},
+        {OPT_FORCE_HOST, "      --force-host-device=ADDR  bind even though ADDR is host-critical (repeatable)"},
+        {OPT_VFS, "      --vfs=N        how many VFs (0 removes them)"},
+        {OPT_BIND, "      --bind=LIST    VFs to hand to vfio-pci: 1,2 (virtfn numbers from 1) or all"},
+        {OPT_PERSIST, "      --persist      also write a systemd unit that recreates them at boot"},
+        {OPT_FORCE, "      --force        remove VFs even while one is on vfio-pci"},
 };
 
 static void usage_command(FILE *out, const vk_command *c) {
@@ -74,6 +91,8 @@ static void usage(FILE *out) {
                      "  -a, --all          (list) every IOMMU group and device\n"
                      "      --format=FMT   (list) text, json or dot\n"
                      "  -o, --output=FILE  (capture) where to write the tar\n"
+                     "      --force-host-device=ADDR  (bind) allow this host-critical device\n"
+                     "      --vfs=N, --bind=LIST, --persist, --force  (sriov)\n"
                      "  -h, --help         this help, or COMMAND --help\n"
                      "      --version      print the version\n"
                      "\nExit status: 0 done or all checks pass, 1 failure or a failed check, 2 usage error, "
@@ -103,20 +122,24 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
         printf("\"\n    local global=\"--root --json --dry-run --yes --verbose --help --version\"\n"
                "    case $prev in\n"
                "        --root|--output|-o) _filedir; return ;;\n"
+               "        --force-host-device) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
                "        --format) COMPREPLY=($(compgen -W 'text json dot' -- \"$cur\")); return ;;\n"
                "    esac\n"
                "    local cmd= i\n"
                "    for ((i = 1; i < cword; i++)); do\n"
-               "        case ${words[i]} in --root|--format|--output|-o) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
+               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
                "    done\n"
                "    case $cmd in\n"
                "        '') COMPREPLY=($(compgen -W \"$cmds $global\" -- \"$cur\")) ;;\n");
         for (size_t i = 0; i < vk_n_commands; i++) {
                 const vk_command *c = &vk_commands[i];
-                printf("        %s) COMPREPLY=($(compgen -W \"$global%s%s%s%s\" -- \"$cur\"))", c->name,
+                printf("        %s) COMPREPLY=($(compgen -W \"$global%s%s%s%s%s%s%s%s\" -- \"$cur\"))", c->name,
                        c->options & OPT_ALL ? " --all" : "", c->options & OPT_FORMAT ? " --format" : "",
-                       c->options & OPT_OUTPUT ? " --output" : "", vk_streq(c->name, "completion") ? " bash" : "");
-                if (vk_streq(c->args, "DEVICE"))
+                       c->options & OPT_OUTPUT ? " --output" : "",
+                       c->options & OPT_FORCE_HOST ? " --force-host-device" : "",
+                       c->options & OPT_VFS ? " --vfs --bind" : "", c->options & OPT_PERSIST ? " --persist" : "",
+                       c->options & OPT_FORCE ? " --force" : "", vk_streq(c->name, "completion") ? " bash" : "");
+                if (vk_startswith(c->args, "DEVICE"))
                         printf("\n            [[ $cur != -* ]] && COMPREPLY+=($(compgen -W \"$(ls /sys/bus/pci/devices "
                                "2>/dev/null)\" -- \"$cur\"))");
                 printf(" ;;\n");
@@ -126,7 +149,7 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        vk_cli cli = {.root = "/", .format = NULL};
+        vk_cli cli = {.root = "/", .format = NULL, .vfs = -1, .exe = argv[0]};
         const vk_command *cmd;
         bool help = false;
         unsigned used = 0;
@@ -167,6 +190,30 @@ int main(int argc, char **argv) {
                         cli.output = optarg;
                         used |= OPT_OUTPUT;
                         break;
+                case 'F':
+                        if (vk_strv_push(&cli.force_host, optarg) < 0)
+                                return VK_EXIT_FAIL;
+                        used |= OPT_FORCE_HOST;
+                        break;
+                case 'N':
+                        if (vk_parse_uint(optarg, &cli.vfs) < 0) {
+                                vk_err("--vfs=%s: expected a number of VFs (0 removes them)", optarg);
+                                return VK_EXIT_USAGE;
+                        }
+                        used |= OPT_VFS;
+                        break;
+                case 'B':
+                        cli.bind = optarg;
+                        used |= OPT_BIND;
+                        break;
+                case 'P':
+                        cli.persist = true;
+                        used |= OPT_PERSIST;
+                        break;
+                case 'X':
+                        cli.force = true;
+                        used |= OPT_FORCE;
+                        break;
                 default:
                         fprintf(stderr, "Try 'vfiokit --help'.\n");
                         return VK_EXIT_USAGE;
@@ -202,10 +249,18 @@ int main(int argc, char **argv) {
                 return VK_EXIT_USAGE;
         }
         if (used & ~cmd->options) {
-                vk_err("%s: option %s does not apply to this command", cmd->name,
-                       used & ~cmd->options & OPT_ALL      ? "--all"
-                       : used & ~cmd->options & OPT_FORMAT ? "--format"
-                                                           : "--output");
+                static const struct {
+                        unsigned flag;
+                        const char *name;
+                } names[] = {{OPT_ALL, "--all"},     {OPT_FORMAT, "--format"},   {OPT_OUTPUT, "--output"},
+                             {OPT_FORCE_HOST, "--force-host-device"}, {OPT_VFS, "--vfs"}, {OPT_BIND, "--bind"},
+                             {OPT_PERSIST, "--persist"}, {OPT_FORCE, "--force"}};
+                for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                        if (used & ~cmd->options & names[i].flag) {
+                                vk_err("%s: option %s does not apply to this command", cmd->name, names[i].name);
+                                break;
+                        }
+                vk_strv_clear(&cli.force_host);
                 return VK_EXIT_USAGE;
         }
         if (cli.format && !vk_streq(cli.format, "text") && !vk_streq(cli.format, "json") &&
@@ -227,12 +282,15 @@ int main(int argc, char **argv) {
                 vk_err("--root %s: %s", cli.root, strerror(-r));
                 return VK_EXIT_FAIL;
         }
-        if (cmd->needs_root && vk_host_is_live(cli.host) && geteuid() != 0) {
-                vk_err("%s changes the system and must run as root: sudo vfiokit %s", cmd->name, cmd->name);
+        if (cmd->needs_root && vk_host_is_live(cli.host) && !cli.dry_run && geteuid() != 0) {
+                vk_err("%s changes the system and must run as root: sudo vfiokit %s (or --dry-run to see the plan)",
+                       cmd->name, cmd->name);
                 vk_host_free(cli.host);
+                vk_strv_clear(&cli.force_host);
                 return VK_EXIT_FAIL;
         }
         r = cmd->run(&cli, argc, argv);
         vk_host_free(cli.host);
+        vk_strv_clear(&cli.force_host);
         return r;
 }

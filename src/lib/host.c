@@ -1,6 +1,8 @@
 /* host.c — the root fd and the only file I/O of the library: safe opens inside the root, attribute reads, tracing. */
 #define _GNU_SOURCE
 #include "host.h"
+#include "sysfs.h"
+#include "atomicfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,9 @@ struct vk_host {
         vk_resolver resolver;
         bool have_openat2; /* cleared when the kernel says ENOSYS */
         bool tracing;
+        const struct vk_sysfs_ops *sysfs_ops;
+        void *sysfs_userdata;
+        int write_timeout_ms;
         vk_trace_entry *trace;
         size_t n_trace, cap_trace;
 };
@@ -44,6 +49,7 @@ int vk_host_new(const char *root, vk_host **ret) {
                 return -ENOMEM;
         }
         h->have_openat2 = true;
+        h->write_timeout_ms = 10000;
         /* "live" means the root is this system's own "/": only then may commands run. */
         h->live = fstat(h->rootfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
                   a.st_ino == b.st_ino;
@@ -461,4 +467,110 @@ int vk_attr_readlink(vk_host *h, int dirfd, const char *dirpath, const char *nam
         }
         *ret = strdup(buf);
         return *ret ? 0 : -ENOMEM;
+}
+
+void vk_host_set_sysfs_ops(vk_host *h, const vk_sysfs_ops *ops, void *userdata) {
+        h->sysfs_ops = ops;
+        h->sysfs_userdata = userdata;
+}
+
+void vk_host_set_write_timeout(vk_host *h, int ms) { h->write_timeout_ms = ms; }
+int vk_host_write_timeout(const vk_host *h) { return h->write_timeout_ms; }
+
+int vk_sysfs_write(vk_host *h, const char *path, const char *value) {
+        const vk_sysfs_ops *ops = h->sysfs_ops ? h->sysfs_ops : &vk_sysfs_kernel_ops;
+        return ops->write(h, path, value, h->sysfs_userdata);
+}
+
+static int split_parent(const char *path, char **ret_dir, const char **ret_base) {
+        char *dir = strdup(skip_slashes(path));
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash) {
+                *slash = 0;
+                *ret_base = slash + 1;
+        } else {
+                *ret_base = dir;
+                dir[strlen(dir)] = 0;
+        }
+        *ret_dir = dir;
+        return slash ? 1 : 0;
+}
+
+int vk_host_mkdir_p(vk_host *h, const char *path) {
+        _cleanup_free_ char *p = strdup(skip_slashes(path));
+        size_t len;
+
+        if (!p)
+                return -ENOMEM;
+        len = strlen(p);
+        /* create each prefix in its parent, each parent resolved inside the root */
+        for (size_t i = 0; i <= len; i++) {
+                _cleanup_close_ int fd = -1;
+                char *slash;
+                int r;
+
+                if (p[i] != '/' && p[i] != 0)
+                        continue;
+                p[i] = 0;
+                slash = strrchr(p, '/');
+                if (slash)
+                        *slash = 0;
+                r = vk_host_open(h, slash ? p : ".", O_PATH | O_DIRECTORY, &fd);
+                if (r >= 0 && mkdirat(fd, slash ? slash + 1 : p, 0755) < 0 && errno != EEXIST)
+                        r = -errno;
+                if (slash)
+                        *slash = '/';
+                if (i < len)
+                        p[i] = '/';
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t len, unsigned mode) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -1;
+        const char *base;
+        vk_atomic a;
+        int r;
+
+        r = split_parent(path, &dir, &base);
+        if (r < 0)
+                return r;
+        r = vk_host_open(h, r ? dir : ".", O_PATH | O_DIRECTORY, &dfd);
+        if (r < 0)
+                return r;
+        r = vk_atomic_begin_at(dfd, base, (mode_t)mode, &a);
+        if (r < 0)
+                return r;
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(a.fd, data + off, len - off);
+                if (n < 0) {
+                        r = -errno;
+                        vk_atomic_abort(&a);
+                        return r;
+                }
+                off += (size_t)n;
+        }
+        return vk_atomic_commit(&a);
+}
+
+int vk_host_unlink(vk_host *h, const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -1;
+        const char *base;
+        int r;
+
+        r = split_parent(path, &dir, &base);
+        if (r < 0)
+                return r;
+        r = vk_host_open(h, r ? dir : ".", O_PATH | O_DIRECTORY, &dfd);
+        if (r < 0)
+                return r;
+        return unlinkat(dfd, base, 0) < 0 ? -errno : 0;
 }

@@ -55,3 +55,9 @@ int vk_host_stat(vk_host *h, const char *path, bool *ret_is_dir);
  * path (for tracing and messages). Regular files only, never through a link. */
 int vk_attr_read(vk_host *h, int dirfd, const char *dirpath, const char *name, char **ret);
 int vk_attr_readlink(vk_host *h, int dirfd, const char *dirpath, const char *name, char **ret);
+
+/* Create directory PATH and its parents inside the root (mode 0755). */
+int vk_host_mkdir_p(vk_host *h, const char *path);
+/* Replace PATH inside the root atomically (temp file, fsync, rename, fsync dir). */
+int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t len, unsigned mode);
+int vk_host_unlink(vk_host *h, const char *path);

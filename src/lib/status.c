@@ -122,7 +122,6 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
         const vk_cmdline_arg *amd = vk_cmdline_find(args, n, "amd_iommu");
         const vk_cmdline_arg *iommu = vk_cmdline_find(args, n, "iommu");
         const vk_cmdline_arg *acs = vk_cmdline_find(args, n, "pcie_acs_override");
-        const vk_cmdline_arg *ids = vk_cmdline_find(args, n, "vfio_pci.ids");
         size_t before = c->n;
 
         if (!s->cmdline) {

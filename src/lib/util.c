@@ -130,3 +130,29 @@ void vk_strv_clear(vk_strv *s) {
         free(s->v);
         *s = (vk_strv){0};
 }
+
+int vk_error_set(vk_error *err, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (err) {
+                err->r = r;
+                err->refused = false;
+                va_start(ap, fmt);
+                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+        }
+        return r;
+}
+
+int vk_error_refuse(vk_error *err, const char *fmt, ...) {
+        va_list ap;
+
+        if (err) {
+                err->r = -EPERM;
+                err->refused = true;
+                va_start(ap, fmt);
+                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+        }
+        return -EPERM;
+}

@@ -56,3 +56,13 @@ int vk_strv_push(vk_strv *s, const char *str);
 int vk_strv_push_take(vk_strv *s, char *str);
 bool vk_strv_contains(const vk_strv *s, const char *str);
 void vk_strv_clear(vk_strv *s);
+
+/* An error that carries a message up to the CLI (crun's libcrun_error_t, small). */
+typedef struct vk_error {
+        int r;        /* -errno */
+        bool refused; /* a safety refusal (exit 3), not a failure */
+        char msg[1024];
+} vk_error;
+/* Fill err (when not NULL) and return r, so callers can `return vk_error_set(...)`. */
+int vk_error_set(vk_error *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vk_error_refuse(vk_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -134,6 +134,10 @@ const char *fx_pci_add(const char *root, const fx_pci *d) {
                 fx_link(root, p, t);
                 snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/bind", d->driver);
                 fx_file(root, p, "");
+                /* the driver's directory links back to each device it drives */
+                snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/%s", d->driver, d->addr);
+                snprintf(t, sizeof(t), "../../../../%s", dir + 4);
+                fx_link(root, p, t);
         }
         if (d->group >= 0) {
                 snprintf(p, sizeof(p), "%s/iommu_group", dir);
@@ -166,6 +170,7 @@ void fx_desktop(const char *root, const char *cpu_vendor, const char *cmdline) {
         fx_dir(root, "sys/firmware/efi");
         fx_dir(root, "sys/class/iommu");
         fx_file(root, "dev/kvm", "");
+        fx_file(root, "dev/vfio/vfio", "");
         snprintf(cpuinfo, sizeof(cpuinfo),
                  "processor\t: 0\nvendor_id\t: %s\nmodel name\t: Test CPU\nflags\t\t: fpu %s sse2\n\n"
                  "processor\t: 1\nvendor_id\t: %s\nmodel name\t: Test CPU\nflags\t\t: fpu %s sse2\n\n",
