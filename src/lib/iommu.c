@@ -3,6 +3,7 @@
 #include "model.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SYS_GROUPS "sys/kernel/iommu_groups"
@@ -75,8 +76,11 @@ int vk_iommu_scan(vk_model *m) {
                 return -ENOMEM;
         }
         for (size_t i = 0; i < names.n; i++) {
+                char canon[16];
                 int id;
-                if (vk_parse_uint(names.v[i], &id) < 0) {
+                /* "01" and "1" would both be group 1: only the kernel's spelling counts */
+                if (vk_parse_uint(names.v[i], &id) < 0 ||
+                    (snprintf(canon, sizeof(canon), "%d", id), !vk_streq(canon, names.v[i]))) {
                         _cleanup_free_ char *p = vk_printf(SYS_GROUPS "/%s", names.v[i]);
                         vk_model_add_problem(m, p ? p : SYS_GROUPS, "not a group number");
                         continue;

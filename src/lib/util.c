@@ -75,7 +75,7 @@ bool vk_is_pci_addr(const char *s) {
                 return false;
         for (i = 0; pattern[i]; i++) {
                 if (pattern[i] == 'x') {
-                        if (!isxdigit((unsigned char)s[i]))
+                        if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
                                 return false;
                 } else if (s[i] != pattern[i])
                         return false;

@@ -142,6 +142,7 @@ static void test_malformed(void **state) {
         fx_link(root, "sys/bus/pci/devices/0000:05:00.0", "../../../devices/pci0000:00/0000:05:00.0"); /* dangling */
         fx_link(root, "sys/bus/pci/devices/junk", "../../../devices/pci0000:00/junk");
         fx_dir(root, "sys/kernel/iommu_groups/9/devices");
+        fx_dir(root, "sys/kernel/iommu_groups/01/devices"); /* would alias group 1 */
         fx_link(root, "sys/devices/pci0000:00/0000:00:00.0/iommu_group", "../../../kernel/iommu_groups/x");
         fx_file(root, "proc/mounts", "\x01\x02 garbage\n\n/dev/ / \n");
         fx_file(root, "proc/net/route", "Iface\nnot a route\n");
@@ -156,6 +157,8 @@ static void test_malformed(void **state) {
         assert_true(has_problem(m, "sys/bus/pci/devices/0000:05:00.0", "dangling link"));
         assert_true(has_problem(m, "sys/bus/pci/devices/junk", "not a PCI address"));
         assert_true(has_problem(m, "sys/kernel/iommu_groups/9/devices", "has no devices"));
+        assert_true(has_problem(m, "sys/kernel/iommu_groups/01", "not a group number"));
+        assert_int_equal(vk_model_group(m, 1)->n_members, 3);
         assert_true(has_problem(m, "sys/devices/pci0000:00/0000:00:00.0/iommu_group", "not a group number"));
 
         f = vk_model_find(m, "0000:01:00.0");

@@ -48,6 +48,7 @@ static void test_pci_addr(void **state) {
         assert_false(vk_is_pci_addr("0000:01:20.0")); /* device > 0x1f */
         assert_false(vk_is_pci_addr("0000:01:00.8")); /* function > 7 */
         assert_false(vk_is_pci_addr("0000-01:00.0"));
+        assert_false(vk_is_pci_addr("0000:0A:00.0")); /* the kernel writes lower case */
         assert_false(vk_is_pci_addr(NULL));
 }
 
