@@ -98,7 +98,7 @@ echo "guest checks:      $gp passed, $gf failed"
 echo "host checks:       $hp passed, $hf failed"
 echo "vm: $((gp + hp)) passed, $((gf + hf)) failed"
 
-if [ "$marker" = "VFIOKIT-VM-RESULT: PASS" ] && [ $check_rc = 0 ] && [ "$gf" = 0 ] && [ "$hf" = 0 ]; then
+if [ "$marker" = "VFIOKIT-VM-RESULT: PASS" ] && [ "$check_rc" = 0 ] && [ "$gf" = 0 ] && [ "$hf" = 0 ]; then
         echo "VFIOKIT-VM: PASS"
         exit 0
 fi
