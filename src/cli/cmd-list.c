@@ -12,10 +12,15 @@ static void print_device(vk_cli *cli, json_object *d, const char *role, const ch
         char ids[16];
 
         snprintf(ids, sizeof(ids), "[%s:%s]", vendor ? vendor : "????", device ? device : "????");
-        printf("    %s%-10s%s %s  %s  %-14s %s%s%s%s%s", vk_streq(role, "BLOCKER") ? vk_color(cli, "red") : "", role,
+        printf("    %s%-10s%s %s  %s  %-14s %s%s", vk_streq(role, "BLOCKER") ? vk_color(cli, "red") : "", role,
                vk_color(cli, "reset"), vk_js(d, "address"), ids, vk_js(d, "driver") ? vk_js(d, "driver") : "-",
-               cname ? cname : "", cname ? ": " : "", vname ? vname : "", vname && dname ? " " : "",
-               dname ? dname : "");
+               cname ? cname : "", cname ? ": " : "");
+        /* as lspci does when pci.ids has no name: "Device vvvv:dddd" */
+        if (vname && dname)
+                printf("%s %s", vname, dname);
+        else
+                printf("%s%sDevice %s:%s", vname ? vname : "", vname ? " " : "", vendor ? vendor : "????",
+                       device ? device : "????");
         for (size_t i = 0; crit && i < json_object_array_length(crit); i++)
                 printf("  %s! host %s: %s%s", vk_color(cli, "red"), vk_js(json_object_array_get_idx(crit, i), "kind"),
                        vk_js(json_object_array_get_idx(crit, i), "detail"), vk_color(cli, "reset"));
@@ -61,11 +66,15 @@ static void render_gpus(vk_cli *cli, json_object *host) {
                 json_object *devs = grp ? vk_jo(grp, "devices") : NULL;
                 const char *vname = vk_js(g, "vendor_name"), *dname = vk_js(g, "device_name");
 
-                printf("\n%s%s%s  [%s:%s]  %s  %s  %s%s%s\n", vk_color(cli, "bold"), vk_js(g, "address"),
+                printf("\n%s%s%s  [%s:%s]  %s  %s  ", vk_color(cli, "bold"), vk_js(g, "address"),
                        vk_color(cli, "reset"), vk_js(g, "vendor"), vk_js(g, "device"),
                        vk_streq(vk_js(g, "kind"), "vga") ? "VGA" : vk_streq(vk_js(g, "kind"), "3d") ? "3D" : "display",
-                       vk_js(g, "driver") ? vk_js(g, "driver") : "(no driver)", vname ? vname : "",
-                       vname && dname ? " " : "", dname ? dname : "");
+                       vk_js(g, "driver") ? vk_js(g, "driver") : "(no driver)");
+                if (vname && dname)
+                        printf("%s %s\n", vname, dname);
+                else
+                        printf("%s%sDevice %s:%s\n", vname ? vname : "", vname ? " " : "", vk_js(g, "vendor"),
+                               vk_js(g, "device"));
                 if (vk_js(g, "physfn"))
                         printf("  SR-IOV virtual function of %s\n", vk_js(g, "physfn"));
                 if (!grp) {
@@ -93,7 +102,10 @@ static void render_gpus(vk_cli *cli, json_object *host) {
                                            : in_array(vk_jo(g, "companions"), a) ? "companion"
                                            : vk_jb(d, "bridge")              ? "bridge"
                                                                              : "other";
-                        print_device(cli, d, role, why ? why : vk_jb(d, "bridge") ? "stays with the host" : NULL);
+                        /* a host-critical blocker already says why on its own line */
+                        bool critical = json_object_array_length(vk_jo(d, "host_critical")) > 0;
+                        print_device(cli, d, role,
+                                     why && !critical ? why : vk_jb(d, "bridge") ? "stays with the host" : NULL);
                 }
         }
 }

@@ -25,9 +25,13 @@ static void render_text(vk_cli *cli, json_object *o) {
         json_object *crit = vk_jo(o, "host_critical");
         char buf[512];
 
-        printf("%s%s%s  %s%s%s\n", vk_color(cli, "bold"), vk_js(o, "address"), vk_color(cli, "reset"),
-               vk_js(o, "vendor_name") ? vk_js(o, "vendor_name") : "", vk_js(o, "device_name") ? " " : "",
-               vk_js(o, "device_name") ? vk_js(o, "device_name") : "");
+        printf("%s%s%s  ", vk_color(cli, "bold"), vk_js(o, "address"), vk_color(cli, "reset"));
+        if (vk_js(o, "vendor_name") && vk_js(o, "device_name"))
+                printf("%s %s\n", vk_js(o, "vendor_name"), vk_js(o, "device_name"));
+        else
+                printf("%s%sDevice %s:%s\n", vk_js(o, "vendor_name") ? vk_js(o, "vendor_name") : "",
+                       vk_js(o, "vendor_name") ? " " : "", vk_js(o, "vendor") ? vk_js(o, "vendor") : "????",
+                       vk_js(o, "device") ? vk_js(o, "device") : "????");
         snprintf(buf, sizeof(buf), "%s:%s", vk_js(o, "vendor") ? vk_js(o, "vendor") : "?",
                  vk_js(o, "device") ? vk_js(o, "device") : "?");
         row("id", buf);

@@ -395,6 +395,15 @@ static int return_entries(vk_host *h, vk_journal *j, const vk_strv *which, const
         return 0;
 }
 
+/* Writers hold the lock while they read the journal; a dry run only reads it. */
+static int lock_and_load(vk_host *h, const vk_bind_opts *o, int *lock, vk_journal *j, vk_error *err) {
+        int r;
+
+        if (!o->dry_run && (r = vk_lock_take(h, o->lock_timeout_ms, lock, err)) < 0)
+                return r;
+        return vk_journal_load(h, j, err);
+}
+
 int vk_unbind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opts *o, vk_moves *ret, vk_error *err) {
         const vk_group *g = f->iommu_group >= 0 ? vk_model_group(m, f->iommu_group) : NULL;
         _cleanup_close_ int lock = -1;
@@ -403,9 +412,7 @@ int vk_unbind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opt
         vk_strv which = {0};
         int r;
 
-        if (!o->dry_run && (r = vk_lock_take(h, o->lock_timeout_ms, &lock, err)) < 0)
-                return r;
-        r = vk_journal_load(h, &j, err);
+        r = lock_and_load(h, o, &lock, &j, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; g && i < g->n_members; i++)
@@ -437,9 +444,7 @@ int vk_restore(vk_host *h, const vk_bind_opts *o, vk_moves *ret, vk_error *err) 
         vk_journal j = {0};
         int r;
 
-        if (!o->dry_run && (r = vk_lock_take(h, o->lock_timeout_ms, &lock, err)) < 0)
-                return r;
-        r = vk_journal_load(h, &j, err);
+        r = lock_and_load(h, o, &lock, &j, err);
         if (r < 0)
                 return r;
         r = return_entries(h, &j, NULL, o, &mv, err);

@@ -45,6 +45,19 @@ drop:
 
 #define S(...) vk_printf(__VA_ARGS__)
 
+/* Which IOMMU the kernel drives, from its units (dmar* is Intel VT-d, ivhd* is
+ * AMD-Vi); only without units (IOMMU off) does the CPU vendor decide. A TCG or
+ * nested guest on an AMD CPU can have QEMU's Intel IOMMU. */
+static vk_cpu_vendor iommu_kind(const vk_sysinfo *s) {
+        for (size_t i = 0; i < s->iommu_units.n; i++) {
+                if (vk_startswith(s->iommu_units.v[i], "dmar"))
+                        return VK_CPU_INTEL;
+                if (vk_startswith(s->iommu_units.v[i], "ivhd"))
+                        return VK_CPU_AMD;
+        }
+        return s->cpu_vendor;
+}
+
 static void check_cpu(const vk_model *m, checks *c) {
         const vk_sysinfo *s = &m->sys;
 
@@ -90,7 +103,7 @@ static void check_iommu(const vk_model *m, const vk_cmdline_arg *args, size_t n,
                     NULL);
                 return;
         }
-        if (s->cpu_vendor == VK_CPU_AMD)
+        if (iommu_kind(s) == VK_CPU_AMD)
                 add(c, "iommu", VK_FAIL, S("IOMMU off: /sys/kernel/iommu_groups is empty"),
                     amd && vk_streq(amd->value, "off")
                             ? S("remove amd_iommu=off from the kernel command line")
@@ -122,6 +135,7 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
         const vk_cmdline_arg *amd = vk_cmdline_find(args, n, "amd_iommu");
         const vk_cmdline_arg *iommu = vk_cmdline_find(args, n, "iommu");
         const vk_cmdline_arg *acs = vk_cmdline_find(args, n, "pcie_acs_override");
+        vk_cpu_vendor kind = iommu_kind(s);
         size_t before = c->n;
 
         if (!s->cmdline) {
@@ -133,17 +147,18 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                     S("amd_iommu=on is not a valid option: the kernel ignores it (valid values are off, "
                       "force_isolation, fullflush, pgtbl_v1, pgtbl_v2, irtcachedis)"),
                     S("remove amd_iommu=on; the AMD IOMMU is on by default"));
-        if (amd && s->cpu_vendor == VK_CPU_INTEL)
-                add(c, "cmdline:amd_iommu", VK_WARN, S("amd_iommu=%s has no effect on an Intel CPU", amd->value ? amd->value : ""),
-                    S("remove it; Intel uses intel_iommu=on"));
-        if (intel && s->cpu_vendor == VK_CPU_AMD)
+        if (amd && kind == VK_CPU_INTEL)
+                add(c, "cmdline:amd_iommu", VK_WARN,
+                    S("amd_iommu=%s has no effect: this host's IOMMU is Intel VT-d", amd->value ? amd->value : ""),
+                    S("remove it; Intel VT-d uses intel_iommu=on"));
+        if (intel && kind == VK_CPU_AMD)
                 add(c, "cmdline:intel_iommu", VK_WARN,
-                    S("intel_iommu=%s has no effect on an AMD CPU", intel->value ? intel->value : ""),
+                    S("intel_iommu=%s has no effect: this host's IOMMU is AMD-Vi", intel->value ? intel->value : ""),
                     S("remove it; the AMD IOMMU is on by default"));
-        if (s->cpu_vendor == VK_CPU_INTEL && intel && intel->value && vk_startswith(intel->value, "off"))
+        if (kind == VK_CPU_INTEL && intel && intel->value && vk_startswith(intel->value, "off"))
                 add(c, "cmdline:intel_iommu", VK_FAIL, S("intel_iommu=%s turns the IOMMU off", intel->value),
                     S("replace it with intel_iommu=on"));
-        else if (s->cpu_vendor == VK_CPU_INTEL && !intel && s->iommu_enabled)
+        else if (kind == VK_CPU_INTEL && !intel && s->iommu_enabled)
                 add(c, "cmdline:intel_iommu", VK_WARN,
                     S("intel_iommu=on is not on the command line; the IOMMU is on only by this kernel's default"),
                     S("add intel_iommu=on so a kernel built with the IOMMU off by default keeps it on"));
@@ -166,7 +181,7 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                         add(c, "cmdline:iommu", VK_WARN,
                             S("iommu=%s: %s %s not a value of iommu= (the kernel ignores %s)", iommu->value, bad,
                               n_bad == 1 ? "is" : "are", n_bad == 1 ? "it" : "them"),
-                            S("write separate options: %siommu=pt", s->cpu_vendor == VK_CPU_AMD ? "" : "intel_iommu=on "));
+                            S("write separate options: %siommu=pt", kind == VK_CPU_AMD ? "" : "intel_iommu=on "));
         }
         if (acs)
                 add(c, "cmdline:pcie_acs_override", VK_WARN,
@@ -184,8 +199,8 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                                          a->key, a->value ? "=" : "", a->value ? a->value : "");
                 }
                 add(c, "cmdline", VK_PASS,
-                    S("kernel command line fits this %s CPU%s%s",
-                      s->cpu_vendor == VK_CPU_AMD ? "AMD" : s->cpu_vendor == VK_CPU_INTEL ? "Intel" : "",
+                    S("kernel command line fits this host's %s%s%s",
+                      kind == VK_CPU_AMD ? "AMD-Vi IOMMU" : kind == VK_CPU_INTEL ? "Intel VT-d IOMMU" : "IOMMU",
                       *have ? ": " : "", have),
                     NULL);
         }

@@ -93,6 +93,27 @@ static void test_amd_iommu_on_is_invalid(void **state) {
         finish(&r);
 }
 
+/* Regression (found by the real-kernel test): QEMU TCG reports an AMD CPU with
+ * QEMU's Intel IOMMU. intel_iommu=on is right there; the units decide, not the CPU. */
+static void test_iommu_kind_from_units(void **state) {
+        run r = {0};
+        (void)state;
+        start(&r, "AuthenticAMD", "console=ttyS0 intel_iommu=on iommu=pt\n");
+        fx_link(r.root, "sys/class/iommu/dmar0", "../../devices/virtual/iommu/dmar0");
+        fx_dir(r.root, "sys/devices/virtual/iommu/dmar0");
+        check(&r);
+        assert_null(find(&r, "cmdline:intel_iommu"));
+        expect(&r, "cmdline", VK_PASS, "Intel VT-d");
+        finish(&r);
+        /* and an Intel CPU with an AMD IOMMU unit: amd_iommu= is the one that applies */
+        start(&r, "GenuineIntel", "quiet amd_iommu=off\n");
+        fx_link(r.root, "sys/class/iommu/ivhd0", "../../devices/pci0000:00/0000:00:00.2/iommu/ivhd0");
+        check(&r);
+        assert_null(find(&r, "cmdline:amd_iommu"));
+        assert_null(find(&r, "cmdline:intel_iommu"));
+        finish(&r);
+}
+
 static void test_iommu_value_typo(void **state) {
         run r = {0};
         (void)state;
@@ -190,6 +211,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ready_intel),        cmocka_unit_test(test_amd_iommu_on_is_invalid),
                 cmocka_unit_test(test_iommu_value_typo),   cmocka_unit_test(test_acs_override),
+                cmocka_unit_test(test_iommu_kind_from_units),
                 cmocka_unit_test(test_iommu_off),          cmocka_unit_test(test_no_virt_no_kvm_bios),
                 cmocka_unit_test(test_single_gpu_and_shared_group), cmocka_unit_test(test_vfio_missing),
                 cmocka_unit_test(test_problems_become_warnings),
