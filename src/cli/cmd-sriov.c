@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../lib/atomicfile.h"
+#include "../lib/spawn.h"
 #include "../lib/sriov.h"
 #include "cli.h"
 
@@ -75,8 +76,19 @@ static int persist(vk_cli *cli, const char *pf, int numvfs) {
                 if (r < 0)
                         return vk_err_errno(r, wants);
         }
-        if (!vk_host_is_live(cli->host))
+        if (!vk_host_is_live(cli->host)) {
                 printf("(--root: would run systemctl daemon-reload)\n");
+                return VK_EXIT_OK;
+        }
+        {
+                char *argv[] = {"systemctl", "daemon-reload", NULL};
+                vk_error err = {0};
+                r = vk_spawn(argv, &err);
+                if (r != 0) {
+                        vk_err("the unit is written, but %s; run systemctl daemon-reload yourself", err.msg);
+                        return VK_EXIT_FAIL;
+                }
+        }
         return VK_EXIT_OK;
 }
 

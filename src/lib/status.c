@@ -179,8 +179,8 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
                 }
                 if (*bad)
                         add(c, "cmdline:iommu", VK_WARN,
-                            S("iommu=%s: %s %s not a value of iommu= (the kernel ignores %s)", iommu->value, bad,
-                              n_bad == 1 ? "is" : "are", n_bad == 1 ? "it" : "them"),
+                            S("iommu=%s: %s %s of iommu= (the kernel ignores %s)", iommu->value, bad,
+                              n_bad == 1 ? "is not a value" : "are not values", n_bad == 1 ? "it" : "them"),
                             S("write separate options: %siommu=pt", kind == VK_CPU_AMD ? "" : "intel_iommu=on "));
         }
         if (acs)
@@ -209,12 +209,13 @@ static void check_cmdline(const vk_model *m, const vk_cmdline_arg *args, size_t 
 static void check_vfio(const vk_model *m, checks *c) {
         const vk_sysinfo *s = &m->sys;
 
-        if (vk_strv_contains(&s->modules, "vfio_pci"))
-                add(c, "vfio", VK_PASS, S("vfio-pci loaded"), NULL);
-        else if (s->vfio_pci_builtin)
+        /* built-in first: a built-in vfio-pci also shows in /sys/module */
+        if (s->vfio_pci_builtin)
                 add(c, "vfio", VK_PASS,
                     S("vfio-pci is built into the kernel (modprobe.d options do not apply; ids go on the command line)"),
                     NULL);
+        else if (vk_strv_contains(&s->modules, "vfio_pci"))
+                add(c, "vfio", VK_PASS, S("vfio-pci loaded"), NULL);
         else if (s->vfio_pci_available)
                 add(c, "vfio", VK_PASS, S("vfio-pci module available (not loaded yet)"), NULL);
         else if (!s->kernel_release)
