@@ -155,7 +155,8 @@ int main(int argc, char **argv) {
         unsigned used = 0;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "nyvhao:", long_options, NULL)) >= 0) {
+        opterr = 0; /* our own messages: getopt's would name argv[0] as it was typed */
+        while ((c = getopt_long(argc, argv, ":nyvhao:", long_options, NULL)) >= 0) {
                 switch (c) {
                 case 'R':
                         cli.root = optarg;
@@ -214,8 +215,14 @@ int main(int argc, char **argv) {
                         cli.force = true;
                         used |= OPT_FORCE;
                         break;
+                case ':':
+                        vk_err("option %s needs a value; see 'vfiokit --help'", argv[optind - 1]);
+                        return VK_EXIT_USAGE;
                 default:
-                        fprintf(stderr, "Try 'vfiokit --help'.\n");
+                        if (optopt)
+                                vk_err("unknown option -%c; see 'vfiokit --help'", optopt);
+                        else
+                                vk_err("unknown option %s; see 'vfiokit --help'", argv[optind - 1]);
                         return VK_EXIT_USAGE;
                 }
         }

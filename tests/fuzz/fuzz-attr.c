@@ -67,7 +67,9 @@ static void check_pci_addr(const char *s) {
         bool ref = strlen(s) == 12;
 
         for (size_t i = 0; ref && i < 12; i++)
-                ref = i == 4 || i == 7 ? s[i] == ':' : i == 10 ? s[i] == '.' : isxdigit((unsigned char)s[i]);
+                ref = i == 4 || i == 7 ? s[i] == ':'
+                      : i == 10  ? s[i] == '.'
+                                 : isdigit((unsigned char)s[i]) || (s[i] >= 'a' && s[i] <= 'f'); /* lower case only */
         if (ref)
                 ref = hexval(s[8]) * 16 + hexval(s[9]) <= 0x1f && s[11] >= '0' && s[11] <= '7';
         CHECK(vk_is_pci_addr(s) == ref);
