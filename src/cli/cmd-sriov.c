@@ -46,8 +46,10 @@ static int persist(vk_cli *cli, const char *pf, int numvfs) {
         unit = vk_sriov_unit(exe && vk_host_is_live(cli->host) ? exe : "/usr/bin/vfiokit", pf, numvfs, cli->bind);
         if (!unit || !path || !wants || !name)
                 return vk_err_errno(-ENOMEM, "sriov --persist");
-        printf("%s /%s:\n%s", cli->dry_run ? "would write" : "writing", path, unit);
-        printf("%s /%s → ../%s\n", cli->dry_run ? "would link" : "linking", wants, name);
+        if (!cli->json) {
+                printf("%s /%s:\n%s", cli->dry_run ? "would write" : "writing", path, unit);
+                printf("%s /%s → ../%s\n", cli->dry_run ? "would link" : "linking", wants, name);
+        }
         if (cli->dry_run)
                 return VK_EXIT_OK;
         /* an existing unit of another content is kept as the first original */
@@ -77,7 +79,8 @@ static int persist(vk_cli *cli, const char *pf, int numvfs) {
                         return vk_err_errno(r, wants);
         }
         if (!vk_host_is_live(cli->host)) {
-                printf("(--root: would run systemctl daemon-reload)\n");
+                if (!cli->json)
+                        printf("(--root: would run systemctl daemon-reload)\n");
                 return VK_EXIT_OK;
         }
         {
@@ -122,9 +125,25 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
         r = vk_sriov_set(cli->host, pf, &o, &vfs, &err);
         if (r < 0)
                 return vk_cli_fail(&err);
-        printf("%s%s: %d VF%s\n", cli->dry_run ? "would set " : "", pf->addr, cli->vfs, cli->vfs == 1 ? "" : "s");
-        for (size_t i = 0; i < vfs.n; i++)
-                printf("  virtfn%zu  %s%s\n", i, vfs.v[i], pick[i] ? "  → vfio-pci" : "");
+        json_object *out = json_object_new_object(), *ja = json_object_new_array();
+        json_object_object_add(out, "device", json_object_new_string(pf->addr));
+        json_object_object_add(out, "numvfs", json_object_new_int(cli->vfs));
+        json_object_object_add(out, "dry_run", json_object_new_boolean(cli->dry_run));
+        if (!cli->json)
+                printf("%s%s: %d VF%s\n", cli->dry_run ? "would set " : "", pf->addr, cli->vfs,
+                       cli->vfs == 1 ? "" : "s");
+        for (size_t i = 0; i < vfs.n; i++) {
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "virtfn", json_object_new_int((int)i));
+                json_object_object_add(e, "address", json_object_new_string(vfs.v[i]));
+                json_object_object_add(e, "bind", json_object_new_boolean(pick[i]));
+                json_object_array_add(ja, e);
+                if (!cli->json)
+                        printf("  virtfn%zu  %s%s\n", i, vfs.v[i], pick[i] ? "  → vfio-pci" : "");
+        }
+        json_object_object_add(out, "vfs", ja);
+        ja = json_object_new_array();
+        json_object_object_add(out, "functions", ja);
         if (cli->bind && !cli->dry_run) {
                 /* the VFs are new devices: read the host again, then bind each chosen one as a group */
                 _cleanup_model_ vk_model *m2 = NULL;
@@ -139,14 +158,28 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
                                 continue;
                         if (vk_bind(cli->host, m2, vf, &bo, &mv, &err) < 0)
                                 rc = vk_cli_fail(&err);
-                        for (size_t k = 0; k < mv.n; k++)
-                                printf("  %s  %s → %s\n", mv.v[k].addr, mv.v[k].before ? mv.v[k].before : "unbound",
-                                       mv.v[k].after ? mv.v[k].after : "unbound");
+                        for (size_t k = 0; k < mv.n; k++) {
+                                json_object *e = json_object_new_object();
+                                json_object_object_add(e, "address", json_object_new_string(mv.v[k].addr));
+                                json_object_object_add(e, "before",
+                                                       mv.v[k].before ? json_object_new_string(mv.v[k].before) : NULL);
+                                json_object_object_add(e, "after",
+                                                       mv.v[k].after ? json_object_new_string(mv.v[k].after) : NULL);
+                                json_object_object_add(e, "changed", json_object_new_boolean(mv.v[k].changed));
+                                json_object_array_add(ja, e);
+                                if (!cli->json)
+                                        printf("  %s  %s → %s\n", mv.v[k].addr,
+                                               mv.v[k].before ? mv.v[k].before : "unbound",
+                                               mv.v[k].after ? mv.v[k].after : "unbound");
+                        }
                         vk_moves_clear(&mv);
                 }
         }
         if (rc == VK_EXIT_OK && cli->persist)
                 rc = persist(cli, pf->addr, cli->vfs);
+        if (cli->json)
+                vk_print_json(out);
+        json_object_put(out);
         vk_strv_clear(&vfs);
         return rc;
 }

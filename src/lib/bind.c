@@ -77,10 +77,14 @@ static int read_override(vk_host *h, const char *addr, char **ret) {
         if (r < 0)
                 return r;
         vk_strip(v);
-        if (!*v || vk_streq(v, "(null)"))
+        if (!*v || vk_streq(v, "(null)")) {
                 *ret = NULL;
-        else
-                *ret = TAKE_PTR(v);
+                return 0;
+        }
+        /* the kernel stores a driver name here; anything else cannot be restored faithfully */
+        if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v))
+                return -EBADMSG;
+        *ret = TAKE_PTR(v);
         return 0;
 }
 
@@ -274,6 +278,13 @@ int vk_bind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opts 
                 r = vk_read_driver(h, x->addr, &drv);
                 if (r >= 0)
                         r = read_override(h, x->addr, &ovr);
+                if (r == -EBADMSG) {
+                        vk_error_set(err, r,
+                                     "/sys/bus/pci/devices/%s/driver_override holds garbage, not a driver name; "
+                                     "nothing was changed (clear it: echo > .../driver_override)",
+                                     x->addr);
+                        goto fail;
+                }
                 if (r < 0) {
                         vk_error_set(err, r, "%s: %s (did the device go away?)", x->addr, strerror(-r));
                         goto fail;

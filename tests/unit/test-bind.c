@@ -292,6 +292,21 @@ static void test_device_vanishes(void **state) {
         env_stop(&e);
 }
 
+static void test_garbage_driver_override(void **state) {
+        env e;
+        vk_moves mv = {0};
+        vk_error err = {0};
+        (void)state;
+
+        env_start(&e);
+        fx_file(e.root, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1/driver_override", "\x01\x7f junk\n");
+        assert_int_equal(bind(&e, "0000:01:00.0", &mv, &err), -EBADMSG);
+        assert_non_null(strstr(err.msg, "0000:01:00.1/driver_override holds garbage"));
+        assert_int_equal(e.k.writes, 0);
+        assert_false(exists(&e, "run/vfiokit/journal.json"));
+        env_stop(&e);
+}
+
 static void test_read_only_sysfs(void **state) {
         env e;
         vk_moves mv = {0};
@@ -449,7 +464,7 @@ int main(void) {
                 cmocka_unit_test(test_bind_unbind_roundtrip), cmocka_unit_test(test_twenty_cycles),
                 cmocka_unit_test(test_rollback_every_step),   cmocka_unit_test(test_probe_binds_nothing),
                 cmocka_unit_test(test_refusals_change_nothing), cmocka_unit_test(test_device_vanishes),
-                cmocka_unit_test(test_read_only_sysfs),       cmocka_unit_test(test_journal_corrupt_or_missing),
+                cmocka_unit_test(test_read_only_sysfs),       cmocka_unit_test(test_garbage_driver_override),       cmocka_unit_test(test_journal_corrupt_or_missing),
                 cmocka_unit_test(test_lock_contention),       cmocka_unit_test(test_sriov),
                 cmocka_unit_test(test_hung_unbind_is_bounded),
         };
