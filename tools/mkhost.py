@@ -1047,12 +1047,14 @@ def write_function(w, h, f, span):
         w.file(p + '/power_state',
                'D0\n' if bound or f.is_bridge else 'D3hot\n')
         w.link(p + '/subsystem', 'sys/bus/pci')
-        ue = 'DRIVER=%s\n' % f.drv if f.drv else ''
-        ue += ('PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\n'
-               'PCI_SLOT_NAME=%s\nMODALIAS=%s\n' % (
-                   f.cls, f.ven, f.dev, f.sub[0], f.sub[1], f.addr,
-                   modalias(f)))
-        w.file(p + '/uevent', ue)
+    # uevent is on every real function (vfiokit reads ids and driver from it),
+    # so even the lean server keeps it
+    ue = 'DRIVER=%s\n' % f.drv if f.drv else ''
+    ue += ('PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\n'
+           'PCI_SLOT_NAME=%s\nMODALIAS=%s\n' % (
+               f.cls, f.ven, f.dev, f.sub[0], f.sub[1], f.addr,
+               modalias(f)))
+    w.file(p + '/uevent', ue)
     if h.has_reset_method and f.reset:
         w.file(p + '/reset_method', f.reset + '\n')
     if (f.cls >> 8) == 0x0300:          # VGA compatible controller
@@ -2553,7 +2555,7 @@ def h_server(functions=256):
     """Generated server: AMD EPYC, 4 root buses (00, 40, 80, c0) per PCI
     domain, 49 root ports per root bus, one endpoint slot per root port:
     GPU (3D controller + audio), NVMe, 4-port NIC, NVMe (25% GPUs).
-    Optional attributes (uevent, modalias, power_state, local_cpus, the
+    Optional attributes (modalias, power_state, local_cpus, the
     subsystem and iommu links, reserved_regions) are left out to stay fast."""
     h = Host('server')
     h.lean = True

@@ -163,13 +163,22 @@ json_object *vk_json_host(const vk_model *m, bool all) {
         if (vk_gpus_list(m, &gl, &n) < 0)
                 return NULL;
         json_object_object_add(o, "iommu_enabled", json_object_new_boolean(m->sys.iommu_enabled));
-        for (size_t i = 0; i < m->n_groups; i++) {
-                bool wanted = all;
-                for (size_t j = 0; j < n && !wanted; j++)
-                        wanted = gl[j].func->iommu_group == m->groups[i].id;
-                if (wanted)
-                        json_object_array_add(groups, vk_json_group(m, &m->groups[i]));
+        /* without --all, only the groups that hold a GPU */
+        bool *wanted = calloc(m->n_groups ? m->n_groups : 1, sizeof(bool));
+        if (!wanted) {
+                vk_gpus_free(gl, n);
+                json_object_put(o);
+                return NULL;
         }
+        for (size_t j = 0; j < n; j++) {
+                const vk_group *g = vk_model_group(m, gl[j].func->iommu_group);
+                if (g)
+                        wanted[g - m->groups] = true;
+        }
+        for (size_t i = 0; i < m->n_groups; i++)
+                if (all || wanted[i])
+                        json_object_array_add(groups, vk_json_group(m, &m->groups[i]));
+        free(wanted);
         json_object_object_add(o, "groups", groups);
         for (size_t i = 0; i < m->n_funcs && all; i++)
                 if (m->funcs[i].iommu_group < 0)

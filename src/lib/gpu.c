@@ -69,10 +69,16 @@ int vk_gpu_analyze(const vk_model *m, vk_func *f, vk_gpu *ret) {
         const vk_group *grp = f->iommu_group >= 0 ? vk_model_group(m, f->iommu_group) : NULL;
         int r = 0;
 
-        /* companions: the same slot, whether or not the IOMMU is on */
-        for (size_t i = 0; i < m->n_funcs && r >= 0; i++) {
+        /* companions: the same slot, whether or not the IOMMU is on; functions
+         * are sorted by address, so a slot's functions are neighbours */
+        size_t lo = (size_t)(f - m->funcs), hi = lo + 1;
+        while (lo > 0 && same_slot(&m->funcs[lo - 1], f))
+                lo--;
+        while (hi < m->n_funcs && same_slot(&m->funcs[hi], f))
+                hi++;
+        for (size_t i = lo; i < hi && r >= 0; i++) {
                 const vk_func *o = &m->funcs[i];
-                if (o != f && same_slot(o, f) && !sriov_related(o, f))
+                if (o != f && !sriov_related(o, f))
                         r = vk_strv_push(&g.companions, o->addr);
         }
         if (r >= 0)

@@ -106,11 +106,16 @@ vk_func *vk_model_find(const vk_model *m, const char *addr) {
         return bsearch(addr, m->funcs, m->n_funcs, sizeof(vk_func), cmp_func_addr);
 }
 
+static int cmp_group_id(const void *key, const void *elem) {
+        int k = *(const int *)key, id = ((const vk_group *)elem)->id;
+        return (k > id) - (k < id);
+}
+
 const vk_group *vk_model_group(const vk_model *m, int id) {
-        for (size_t i = 0; i < m->n_groups; i++)
-                if (m->groups[i].id == id)
-                        return &m->groups[i];
-        return NULL;
+        /* groups are sorted by id (iommu.c) */
+        if (!m->n_groups)
+                return NULL;
+        return bsearch(&id, m->groups, m->n_groups, sizeof(vk_group), cmp_group_id);
 }
 
 const vk_critical *vk_model_critical(const vk_model *m, const char *addr) {

@@ -144,6 +144,76 @@ static int link_base(vk_model *m, int dirfd, const char *dir, const char *name, 
         return *ret ? 1 : -ENOMEM;
 }
 
+/* Parse "KEY=HEX:HEX" / "KEY=HEX" values of uevent strictly (the kernel writes upper-case hex). */
+static bool uevent_hex(const char *v, unsigned max, unsigned *ret) {
+        unsigned long x;
+        char *end;
+
+        if (!*v || strspn(v, "0123456789ABCDEFabcdef") != strlen(v) || strlen(v) > 6)
+                return false;
+        x = strtoul(v, &end, 16);
+        if (*end || x > max)
+                return false;
+        *ret = (unsigned)x;
+        return true;
+}
+
+static bool uevent_pair(const char *v, unsigned *a, unsigned *b) {
+        char x[8], y[8];
+        const char *colon = strchr(v, ':');
+
+        if (!colon || colon - v > 4 || strlen(colon + 1) > 4)
+                return false;
+        snprintf(x, sizeof(x), "%.*s", (int)(colon - v), v);
+        snprintf(y, sizeof(y), "%s", colon + 1);
+        return uevent_hex(x, 0xffff, a) && uevent_hex(y, 0xffff, b);
+}
+
+/* 1 when uevent gave vendor, device and class (and subsystem and driver when
+ * present), 0 when there is no usable uevent (a problem is recorded if it was
+ * there but garbled), -ENOMEM. */
+static int read_uevent(vk_model *m, int fd, const char *dir, vk_func *f) {
+        _cleanup_free_ char *text = NULL;
+        unsigned v = 0, d = 0, c = 0, sv = 0, sd = 0;
+        bool have_id = false, have_class = false, have_subsys = false, bad = false;
+        char *driver = NULL, *save = NULL;
+        int r;
+
+        r = vk_attr_read(m->host, fd, dir, "uevent", &text);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 0;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (vk_startswith(line, "PCI_ID="))
+                        bad |= !(have_id = uevent_pair(line + 7, &v, &d));
+                else if (vk_startswith(line, "PCI_SUBSYS_ID="))
+                        bad |= !(have_subsys = uevent_pair(line + 14, &sv, &sd));
+                else if (vk_startswith(line, "PCI_CLASS="))
+                        bad |= !(have_class = uevent_hex(line + 10, 0xffffff, &c));
+                else if (vk_startswith(line, "DRIVER=") && line[7] && !driver)
+                        driver = line + 7;
+        }
+        if (bad || !have_id || !have_class) {
+                _cleanup_free_ char *p = vk_printf("%s/uevent", dir);
+                if (bad)
+                        vk_model_add_problem(m, p ? p : dir, "garbled PCI_ID, PCI_SUBSYS_ID or PCI_CLASS; read the "
+                                                             "single attributes instead");
+                return 0;
+        }
+        f->vendor = (uint16_t)v;
+        f->device = (uint16_t)d;
+        f->class_code = c;
+        f->ids_valid = true;
+        if (have_subsys) {
+                f->subsys_vendor = (uint16_t)sv;
+                f->subsys_device = (uint16_t)sd;
+        }
+        if (driver && !(f->driver = strdup(driver)))
+                return -ENOMEM;
+        return 1;
+}
+
 static int load_func(vk_model *m, const char *name, vk_func *f) {
         _cleanup_free_ char *linkpath = vk_printf(SYS_PCI_DEVICES "/%s", name);
         _cleanup_free_ char *target = NULL, *boot_vga = NULL, *ovr = NULL, *group = NULL;
@@ -151,7 +221,7 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
         const char *dir;
         uint32_t v = 0, d = 0, c = 0, sv = 0, sd = 0, rev = 0;
         bool ok = true;
-        int r;
+        int r, have_uevent;
 
         if (!linkpath)
                 return -ENOMEM;
@@ -198,17 +268,24 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
                 }
         }
 
-        ok &= attr_hex(m, fd, dir, "vendor", false, 0xffff, &v) > 0;
-        ok &= attr_hex(m, fd, dir, "device", false, 0xffff, &d) > 0;
-        ok &= attr_hex(m, fd, dir, "class", false, 0xffffff, &c) > 0;
-        f->ids_valid = ok;
-        f->vendor = (uint16_t)v;
-        f->device = (uint16_t)d;
-        f->class_code = c;
-        if (attr_hex(m, fd, dir, "subsystem_vendor", true, 0xffff, &sv) > 0)
-                f->subsys_vendor = (uint16_t)sv;
-        if (attr_hex(m, fd, dir, "subsystem_device", true, 0xffff, &sd) > 0)
-                f->subsys_device = (uint16_t)sd;
+        /* uevent carries ids, class, subsystem and driver in one read; fixtures
+         * and captures without it fall back to the single attributes */
+        have_uevent = read_uevent(m, fd, dir, f);
+        if (have_uevent < 0)
+                return have_uevent;
+        if (!have_uevent) {
+                ok &= attr_hex(m, fd, dir, "vendor", false, 0xffff, &v) > 0;
+                ok &= attr_hex(m, fd, dir, "device", false, 0xffff, &d) > 0;
+                ok &= attr_hex(m, fd, dir, "class", false, 0xffffff, &c) > 0;
+                f->ids_valid = ok;
+                f->vendor = (uint16_t)v;
+                f->device = (uint16_t)d;
+                f->class_code = c;
+                if (attr_hex(m, fd, dir, "subsystem_vendor", true, 0xffff, &sv) > 0)
+                        f->subsys_vendor = (uint16_t)sv;
+                if (attr_hex(m, fd, dir, "subsystem_device", true, 0xffff, &sd) > 0)
+                        f->subsys_device = (uint16_t)sd;
+        }
         if (attr_hex(m, fd, dir, "revision", true, 0xff, &rev) > 0)
                 f->revision = (int)rev;
 
@@ -227,9 +304,11 @@ static int load_func(vk_model *m, const char *name, vk_func *f) {
         if (attr_int(m, fd, dir, "sriov_totalvfs", &f->sriov_totalvfs) > 0)
                 attr_int(m, fd, dir, "sriov_numvfs", &f->sriov_numvfs);
 
-        r = link_base(m, fd, dir, "driver", &f->driver);
-        if (r == -ENOMEM)
-                return r;
+        if (!have_uevent) {
+                r = link_base(m, fd, dir, "driver", &f->driver);
+                if (r == -ENOMEM)
+                        return r;
+        }
         r = link_base(m, fd, dir, "iommu_group", &group);
         if (r == -ENOMEM)
                 return r;
