@@ -222,6 +222,38 @@ static void test_lvm_root_and_bridge_route(void **state) {
         fx_remove(root);
 }
 
+static void test_uevent(void **state) {
+        char *root = fx_new();
+        vk_host *h;
+        vk_model *m;
+        vk_func *f;
+        (void)state;
+
+        fx_desktop(root, "GenuineIntel", "quiet\n");
+        /* uevent is read first: ids, class, subsystem and driver in one read */
+        fx_file(root, GPU_DIR "/uevent",
+                "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_ID=10DE:2191\nPCI_SUBSYS_ID=1558:8550\n"
+                "PCI_SLOT_NAME=0000:01:00.0\nMODALIAS=pci:v000010DEd00002191sv00001558sd00008550bc03sc02i00\n");
+        /* a garbled one is reported and the single attributes are read instead */
+        fx_file(root, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1/uevent", "PCI_ID=10DE:ZZZZ\nPCI_CLASS=40300\n");
+        /* no DRIVER= line: unbound */
+        fx_file(root, "sys/devices/pci0000:00/0000:00:1f.6/uevent", "PCI_CLASS=20000\nPCI_ID=8086:15BC\n");
+        m = load(root, &h);
+        f = vk_model_find(m, "0000:01:00.0");
+        assert_int_equal(f->device, 0x2191);
+        assert_int_equal(f->class_code, 0x030200);
+        assert_int_equal(f->subsys_vendor, 0x1558);
+        assert_string_equal(f->driver, "nvidia");
+        f = vk_model_find(m, "0000:01:00.1");
+        assert_true(has_problem(m, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1/uevent", "garbled"));
+        assert_int_equal(f->device, 0x228b); /* from the device attribute */
+        assert_string_equal(f->driver, "snd_hda_intel");
+        assert_null(vk_model_find(m, "0000:00:1f.6")->driver);
+        vk_model_free(m);
+        vk_host_free(h);
+        fx_remove(root);
+}
+
 static void test_resolve(void **state) {
         char *root = fx_new();
         vk_host *h;
@@ -333,7 +365,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_desktop),     cmocka_unit_test(test_shared_group_blockers),
                 cmocka_unit_test(test_malformed),   cmocka_unit_test(test_unreadable),
-                cmocka_unit_test(test_lvm_root_and_bridge_route), cmocka_unit_test(test_resolve),
+                cmocka_unit_test(test_lvm_root_and_bridge_route), cmocka_unit_test(test_resolve), cmocka_unit_test(test_uevent),
                 cmocka_unit_test(test_no_pci_bus), cmocka_unit_test(test_names_no_leak),
                 cmocka_unit_test(test_sriov_numvfs_garbage),
         };
