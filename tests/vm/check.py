@@ -7,7 +7,8 @@ agrees with what the kernel said: every PCI function in exactly the IOMMU group 
 /sys/kernel/iommu_groups, the driver of its driver link, the ids of sysfs and lspci,
 lspci's names, the GPU with its audio function as companion in one group, the
 host-critical NIC and display, status's iommu/cmdline/vfio checks, the capture read back
-with --root equal to the live host, and the SR-IOV VFs after they were created.
+with --root equal to the live host, the SR-IOV VFs after they were created, and (phase 4)
+bind --json / unbind --json and the journal against the drivers and groups the kernel had.
 
 Prints "ok - NAME" / "not ok - NAME: why" and "# host: N passed, M failed"; exits 1 on
 any failure.
@@ -334,6 +335,76 @@ def check_snapshot(tag, secs):
     return devs
 
 
+def check_bind(secs):
+    """phase 4: bind --json, unbind --json and the journal against the kernel's own drivers and groups"""
+    if "phase4-devices" not in secs:
+        ok("bind: guest reached phase 4", False, "no 'phase4-devices' section (did the guest get this far?)")
+        return
+    dev = dict(l.split(" ", 1) for l in secs["phase4-devices"].splitlines() if " " in l)
+    gpu, audio, group = dev.get("gpu"), dev.get("audio"), int(dev.get("group", "-1"))
+    kdevs, kgroups = parse_sysfs(secs.get("sysfs base", ""))
+    orig = {a: kdevs.get(a, {}).get("driver") for a in (gpu, audio)}
+    members = sorted(a for a, g in kgroups.items() if g == group
+                     and (int(kdevs.get(a, {}).get("class", "0"), 16) >> 8) != 0x0604)
+
+    bj, err = load_json(secs, "bind-json")
+    if ok("bind --json parses", bj is not None, err):
+        groups = bj.get("groups", [])
+        g = groups[0] if len(groups) == 1 else {}
+        ok(f"bind --json: one group, the kernel's group {group} of {gpu}", g.get("group") == group,
+           "groups %s" % json.dumps(groups)[:300])
+        funcs = {f.get("address"): f for f in g.get("functions", [])}
+        ok(f"bind --json: every non-bridge function of group {group}, no more ({fmt(members)})",
+           sorted(funcs) == members, "vfiokit %s, kernel %s" % (sorted(funcs), members))
+        bad = [f"{a}: {json.dumps(f)}" for a, f in sorted(funcs.items())
+               if f.get("before") != orig.get(a) or f.get("after") != "vfio-pci" or f.get("changed") is not True]
+        if g.get("dry_run") is not False:
+            bad.append("dry_run is %r" % g.get("dry_run"))
+        ok("bind --json: each function from its boot driver (%s) to vfio-pci, changed" % fmt(
+            f"{a} {d}" for a, d in sorted(orig.items())), not bad, fmt(bad))
+
+    text = secs.get("journal after bind")
+    try:
+        jn = json.loads(text) if text is not None else None
+        jerr = "no 'journal after bind' section" if text is None else None
+    except ValueError as e:
+        jn, jerr = None, "invalid JSON: %s" % e
+    if ok("journal after bind parses", jn is not None, jerr):
+        entries = {e.get("address"): e for e in jn.get("entries", [])}
+        ok("journal: version 1, one entry per function of the group", jn.get("version") == 1
+           and sorted(entries) == members, "version %r, entries %s" % (jn.get("version"), sorted(entries)))
+        bad = []
+        for a in members:
+            e = entries.get(a, {})
+            want_ovr = kdevs.get(a, {}).get("driver_override")
+            want_ovr = None if want_ovr in (None, "(null)") else want_ovr
+            if e.get("driver") != orig.get(a) or e.get("driver_override") != want_ovr or e.get("group") != group:
+                bad.append(f"{a}: journal {json.dumps(e)}, boot driver {orig.get(a)!r} override {want_ovr!r} "
+                           f"group {group}")
+        ok("journal: each function's boot driver (bochs-drm, snd_hda_intel), override and group", not bad, fmt(bad))
+
+    uj, err = load_json(secs, "unbind-json")
+    if ok("unbind --json parses", uj is not None, err):
+        g = (uj.get("groups") or [{}])[0]
+        funcs = {f.get("address"): f for f in g.get("functions", [])}
+        bad = [f"{a}: {json.dumps(funcs.get(a))}" for a in members
+               if not funcs.get(a) or funcs[a].get("before") != "vfio-pci" or funcs[a].get("after") != orig.get(a)]
+        ok("unbind --json: each function from vfio-pci back to its boot driver", not bad and sorted(funcs) == members,
+           fmt(bad) or "functions %s" % sorted(funcs))
+
+    text = secs.get("journal after sriov")
+    if text is not None:
+        try:
+            jn = json.loads(text)
+        except ValueError as e:
+            jn = None
+            ok("journal after sriov --bind parses", False, "invalid JSON: %s" % e)
+        if jn is not None:
+            vfs = [e for e in jn.get("entries", [])]
+            ok("journal after sriov --bind 1: one VF, unbound before (driver null)",
+               len(vfs) == 1 and vfs[0].get("driver") is None, json.dumps(jn)[:300])
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check.py SERIAL_LOG", file=sys.stderr)
@@ -436,6 +507,9 @@ def main():
             s, _ = load_json(secs, f"show-json vfs {v}")
             ok(f"vfs: show {v} names its PF", (s or {}).get("physfn") == vdevs[v].get("physfn"),
                "physfn %r, sysfs %r" % ((s or {}).get("physfn"), vdevs[v].get("physfn")))
+
+    # phase 4: bind, unbind, the journal
+    check_bind(secs)
 
     n_ok = sum(1 for r in results if r[1])
     n_bad = len(results) - n_ok

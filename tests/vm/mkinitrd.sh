@@ -8,7 +8,7 @@
 #     under /lib/modules/VERSION with their own modules.dep (depmod), and the load
 #     order in /etc/vfiokit-vm/modules (deps first);
 #   - vfiokit and every shared library it needs (ldd, with the dynamic loader);
-#   - lspci with its libraries, and /usr/share/misc/pci.ids;
+#   - lspci with its libraries, and /usr/share/misc/pci.ids; flock(1) when the host has it;
 #   - /init (tests/vm/init.sh) and the guest test script as /guest-tests.sh.
 # CACHE_DIR is what prepare.sh made (CACHE_DIR/root, CACHE_DIR/kernel-version).
 set -euo pipefail
@@ -71,6 +71,11 @@ copy_file "$vfiokit" /usr/bin/vfiokit
 lspci=$(command -v lspci || echo /usr/bin/lspci)
 copy_libs "$lspci"
 copy_file "$lspci" /usr/bin/lspci
+# util-linux flock(1) (busybox has none): the guest holds vfiokit's lock with it to test the waiting
+if flock=$(command -v flock); then
+        copy_libs "$flock"
+        copy_file "$flock" /usr/bin/flock
+fi
 [ -e /lib64/ld-linux-x86-64.so.2 ] && copy_file /lib64/ld-linux-x86-64.so.2
 copy_file /usr/share/misc/pci.ids
 

@@ -11,7 +11,8 @@
 # 1 on a failure; 77 when the test cannot run here (tools missing and not root).
 # Environment: VFIOKIT_VM_CACHE (default ~/.cache/vfiokit-vm), VFIOKIT_VM_TIMEOUT (300),
 # VFIOKIT_VM_OUT (default BUILD_DIR/vm: initrd, serial.log), VFIOKIT_VM_APPEND (the kernel
-# command line, for experiments only; default DESIGN.md's).
+# command line, for experiments only; default DESIGN.md's), VFIOKIT_VM_BENCH (1: add vfiokit.bench=1
+# to the kernel command line, and the guest times group binds against raw sysfs writes; bench/bind.sh).
 set -uo pipefail
 t0=$(date +%s.%N)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +45,9 @@ t1=$(date +%s.%N)
 }
 t_initrd=$(elapsed "$t1")
 
+append=${VFIOKIT_VM_APPEND:-console=ttyS0 intel_iommu=on iommu=pt panic=-1}
+[ "${VFIOKIT_VM_BENCH:-}" = 1 ] && append="$append vfiokit.bench=1"
+
 log=$out/serial.log
 echo "run.sh: booting kernel $ver under QEMU TCG (at most ${limit} s); serial log: $log"
 t2=$(date +%s.%N)
@@ -62,7 +66,7 @@ timeout --kill-after=10 "$limit" qemu-system-x86_64 -machine q35,kernel-irqchip=
         -device nvme-subsys,id=subsys0,nqn=subsys0 \
         -device nvme,bus=rp3,subsys=subsys0,serial=deadbeef,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4 \
         -kernel "$cache/root/boot/vmlinuz-$ver" -initrd "$out/initrd.cpio.gz" \
-        -append "${VFIOKIT_VM_APPEND:-console=ttyS0 intel_iommu=on iommu=pt panic=-1}" \
+        -append "$append" \
         </dev/null 2>&1 | tr -d '\r' | tee "$log"
 qemu_rc=${PIPESTATUS[0]}
 t_vm=$(elapsed "$t2")
