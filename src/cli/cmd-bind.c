@@ -5,6 +5,7 @@
 
 #include "../lib/bind.h"
 #include "cli.h"
+#include "load.h"
 
 int vk_cli_fail(const vk_error *err) {
         vk_err("%s%s", err->refused ? "refused: " : "", err->msg[0] ? err->msg : strerror(-err->r));
@@ -76,7 +77,7 @@ static int run_each(vk_cli *cli, int argc, char **argv, bool bind) {
         json_object *all = json_object_new_array();
         int r, rc = VK_EXIT_OK;
 
-        r = vk_cli_load(cli, &m);
+        r = vk_cli_load_flags(cli, VK_LOAD_NO_NAMES, &m);
         if (!r)
                 r = resolve_all(cli, m, argc, argv, &fs);
         if (!r)

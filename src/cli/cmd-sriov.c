@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "../lib/atomicfile.h"
+#include "../lib/journal.h"
 #include "../lib/spawn.h"
 #include "../lib/sriov.h"
 #include "cli.h"
+#include "load.h"
 
 /* "1,2" → virtfn numbers from 1; "all" → every VF. */
 static int parse_bind(const char *spec, int n, bool *pick, vk_error *err) {
@@ -108,7 +110,7 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
                 vk_err("sriov: say how many VFs: --vfs N (0 removes them)");
                 return VK_EXIT_USAGE;
         }
-        r = vk_cli_load(cli, &m);
+        r = vk_cli_load_flags(cli, VK_LOAD_NO_NAMES, &m);
         if (!r)
                 r = vk_cli_resolve(m, argv[0], &pf);
         if (r)
@@ -122,6 +124,13 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
         }
         vk_sriov_opts o = {.numvfs = cli->vfs, .for_vms = cli->bind != NULL, .force = cli->force,
                            .dry_run = cli->dry_run, .lock_timeout_ms = 10000};
+        /* one lock from the VF count to the last bind: nobody slips in between */
+        _cleanup_(vk_lock_releasep) vk_host *locked = NULL;
+        if (!cli->dry_run) {
+                if (vk_lock_take(cli->host, 10000, &err) < 0)
+                        return vk_cli_fail(&err);
+                locked = cli->host;
+        }
         r = vk_sriov_set(cli->host, pf, &o, &vfs, &err);
         if (r < 0)
                 return vk_cli_fail(&err);
@@ -148,7 +157,7 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
                 /* the VFs are new devices: read the host again, then bind each chosen one as a group */
                 _cleanup_model_ vk_model *m2 = NULL;
                 vk_bind_opts bo = {.lock_timeout_ms = 10000};
-                r = vk_cli_load(cli, &m2);
+                r = vk_cli_load_flags(cli, VK_LOAD_NO_NAMES, &m2);
                 if (r)
                         rc = r;
                 for (size_t i = 0; rc == VK_EXIT_OK && i < vfs.n; i++) {

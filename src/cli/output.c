@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "load.h"
 
 void vk_err(const char *fmt, ...) {
         va_list ap;
@@ -42,8 +43,10 @@ const char *vk_color(const vk_cli *cli, const char *which) {
         return "";
 }
 
-int vk_cli_load(vk_cli *cli, vk_model **ret) {
-        int r = vk_model_load(cli->host, ret);
+int vk_cli_load(vk_cli *cli, vk_model **ret) { return vk_cli_load_flags(cli, 0, ret); }
+
+int vk_cli_load_flags(vk_cli *cli, unsigned flags, vk_model **ret) {
+        int r = vk_model_load_flags(cli->host, flags, ret);
 
         if (r == -ENOENT || r == -ENOTDIR) {
                 vk_err("%s%ssys/bus/pci/devices: %s; is sysfs mounted%s?", cli->root,

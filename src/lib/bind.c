@@ -249,7 +249,7 @@ int vk_bind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opts 
         const vk_group *g = f->iommu_group >= 0 ? vk_model_group(m, f->iommu_group) : NULL;
         vk_moves mv = {.group = f->iommu_group};
         vk_journal j = {0};
-        _cleanup_close_ int lock = -1;
+        _cleanup_(vk_lock_releasep) vk_host *locked = NULL;
         size_t done = 0;
         bool journal_changed = false, touched = false;
         int r;
@@ -261,9 +261,10 @@ int vk_bind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opts 
         if (r < 0)
                 return r;
         if (!o->dry_run) {
-                r = vk_lock_take(h, o->lock_timeout_ms, &lock, err);
+                r = vk_lock_take(h, o->lock_timeout_ms, err);
                 if (r < 0)
                         return r;
+                locked = h;
                 r = vk_journal_load(h, &j, err);
                 if (r < 0)
                         return r;
@@ -407,23 +408,26 @@ static int return_entries(vk_host *h, vk_journal *j, const vk_strv *which, const
 }
 
 /* Writers hold the lock while they read the journal; a dry run only reads it. */
-static int lock_and_load(vk_host *h, const vk_bind_opts *o, int *lock, vk_journal *j, vk_error *err) {
+static int lock_and_load(vk_host *h, const vk_bind_opts *o, vk_host **locked, vk_journal *j, vk_error *err) {
         int r;
 
-        if (!o->dry_run && (r = vk_lock_take(h, o->lock_timeout_ms, lock, err)) < 0)
-                return r;
+        if (!o->dry_run) {
+                if ((r = vk_lock_take(h, o->lock_timeout_ms, err)) < 0)
+                        return r;
+                *locked = h;
+        }
         return vk_journal_load(h, j, err);
 }
 
 int vk_unbind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opts *o, vk_moves *ret, vk_error *err) {
         const vk_group *g = f->iommu_group >= 0 ? vk_model_group(m, f->iommu_group) : NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_(vk_lock_releasep) vk_host *locked = NULL;
         vk_moves mv = {.group = f->iommu_group};
         vk_journal j = {0};
         vk_strv which = {0};
         int r;
 
-        r = lock_and_load(h, o, &lock, &j, err);
+        r = lock_and_load(h, o, &locked, &j, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; g && i < g->n_members; i++)
@@ -450,12 +454,12 @@ int vk_unbind(vk_host *h, const vk_model *m, const vk_func *f, const vk_bind_opt
 }
 
 int vk_restore(vk_host *h, const vk_bind_opts *o, vk_moves *ret, vk_error *err) {
-        _cleanup_close_ int lock = -1;
+        _cleanup_(vk_lock_releasep) vk_host *locked = NULL;
         vk_moves mv = {.group = -1};
         vk_journal j = {0};
         int r;
 
-        r = lock_and_load(h, o, &lock, &j, err);
+        r = lock_and_load(h, o, &locked, &j, err);
         if (r < 0)
                 return r;
         r = return_entries(h, &j, NULL, o, &mv, err);

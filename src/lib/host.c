@@ -27,6 +27,7 @@ struct vk_host {
         const struct vk_sysfs_ops *sysfs_ops;
         void *sysfs_userdata;
         int write_timeout_ms;
+        int lock_fd, lock_depth; /* the writers' flock, held re-entrantly (journal.c) */
         vk_trace_entry *trace;
         size_t n_trace, cap_trace;
 };
@@ -50,6 +51,7 @@ int vk_host_new(const char *root, vk_host **ret) {
         }
         h->have_openat2 = true;
         h->write_timeout_ms = 10000;
+        h->lock_fd = -1;
         /* "live" means the root is this system's own "/": only then may commands run. */
         h->live = fstat(h->rootfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
                   a.st_ino == b.st_ino;
@@ -62,6 +64,8 @@ vk_host *vk_host_free(vk_host *h) {
                 return NULL;
         if (h->rootfd >= 0)
                 close(h->rootfd);
+        if (h->lock_fd >= 0)
+                close(h->lock_fd);
         for (size_t i = 0; i < h->n_trace; i++) {
                 free(h->trace[i].path);
                 free(h->trace[i].data);
@@ -574,3 +578,6 @@ int vk_host_unlink(vk_host *h, const char *path) {
                 return r;
         return unlinkat(dfd, base, 0) < 0 ? -errno : 0;
 }
+
+int *vk_host_lock_fd(vk_host *h) { return &h->lock_fd; }
+int *vk_host_lock_depth(vk_host *h) { return &h->lock_depth; }

@@ -61,3 +61,7 @@ int vk_host_mkdir_p(vk_host *h, const char *path);
 /* Replace PATH inside the root atomically (temp file, fsync, rename, fsync dir). */
 int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t len, unsigned mode);
 int vk_host_unlink(vk_host *h, const char *path);
+
+/* Where journal.c keeps the writers' lock of this host (fd, nesting depth). */
+int *vk_host_lock_fd(vk_host *h);
+int *vk_host_lock_depth(vk_host *h);

@@ -168,12 +168,34 @@ int vk_journal_save(vk_host *h, const vk_journal *j, vk_error *err) {
         return 0;
 }
 
-int vk_lock_take(vk_host *h, int timeout_ms, int *ret_fd, vk_error *err) {
+/* Name the holder only when it really is a vfiokit: the pid in the file may be
+ * stale, and a hook script holding the lock with flock(1) writes none. */
+static void describe_holder(vk_host *h, int fd, char *buf, size_t size) {
+        char pid[32], path[64];
+        _cleanup_free_ char *comm = NULL;
+        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+        int p;
+
+        buf[0] = 0;
+        pid[n > 0 ? n : 0] = 0;
+        if (vk_parse_uint(vk_strip(pid), &p) < 0 || p <= 0)
+                return;
+        snprintf(path, sizeof(path), "proc/%d/comm", p);
+        if (vk_host_read_file(h, path, 64, &comm, NULL) >= 0 && vk_streq(vk_strip(comm), "vfiokit"))
+                snprintf(buf, size, " (vfiokit, pid %d)", p);
+}
+
+int vk_lock_take(vk_host *h, int timeout_ms, vk_error *err) {
+        int *lock_fd = vk_host_lock_fd(h), *depth = vk_host_lock_depth(h);
         _cleanup_close_ int dfd = -1, fd = -1;
         struct timespec pause = {0, 100 * 1000 * 1000};
         char pid[32];
         int r, waited = 0;
 
+        if (*lock_fd >= 0) {
+                (*depth)++;
+                return 0;
+        }
         r = vk_host_mkdir_p(h, "run/vfiokit");
         if (r >= 0)
                 r = vk_host_open(h, "run/vfiokit", O_PATH | O_DIRECTORY, &dfd);
@@ -186,12 +208,12 @@ int vk_lock_take(vk_host *h, int timeout_ms, int *ret_fd, vk_error *err) {
                 if (errno != EWOULDBLOCK)
                         return vk_error_set(err, -errno, "locking /%s: %s", VK_LOCK_PATH, strerror(errno));
                 if (waited >= timeout_ms) {
-                        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-                        pid[n > 0 ? n : 0] = 0;
+                        char who[64];
+                        describe_holder(h, fd, who, sizeof(who));
                         return vk_error_set(err, -EBUSY,
-                                            "another vfiokit%s%s is changing devices (it holds /%s); waited %d s, try "
-                                            "again when it is done",
-                                            *pid ? " pid " : "", vk_strip(pid), VK_LOCK_PATH, timeout_ms / 1000);
+                                            "another process%s holds /%s, the lock of every vfiokit writer; waited %d "
+                                            "s, try again when it is done",
+                                            who, VK_LOCK_PATH, timeout_ms / 1000);
                 }
                 nanosleep(&pause, NULL);
                 waited += 100;
@@ -200,6 +222,19 @@ int vk_lock_take(vk_host *h, int timeout_ms, int *ret_fd, vk_error *err) {
         if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
                 /* the pid is only a hint for the message above */
         }
-        *ret_fd = TAKE_FD(fd);
+        *lock_fd = TAKE_FD(fd);
+        *depth = 1;
         return 0;
+}
+
+void vk_lock_release(vk_host *h) {
+        int *lock_fd = vk_host_lock_fd(h), *depth = vk_host_lock_depth(h);
+
+        if (*lock_fd < 0 || --(*depth) > 0)
+                return;
+        /* no stale pid for the next waiter to blame */
+        if (ftruncate(*lock_fd, 0) < 0) {
+        }
+        close(*lock_fd);
+        *lock_fd = -1;
 }

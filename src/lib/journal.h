@@ -28,5 +28,13 @@ vk_journal_entry *vk_journal_find(const vk_journal *j, const char *addr);
 int vk_journal_add(vk_journal *j, const char *addr, const char *driver, const char *override, int group);
 void vk_journal_remove(vk_journal *j, const char *addr);
 
-/* Take the one lock all writers share, waiting up to timeout_ms. */
-int vk_lock_take(vk_host *h, int timeout_ms, int *ret_fd, vk_error *err);
+/* Take the one lock all writers share, waiting up to timeout_ms. Re-entrant per
+ * host: a command that sets VFs and then binds them holds it across both. */
+int vk_lock_take(vk_host *h, int timeout_ms, vk_error *err);
+/* Undo one vk_lock_take; the last one clears the pid and unlocks. */
+void vk_lock_release(vk_host *h);
+/* For _cleanup_: release when the pointer is set. */
+static inline void vk_lock_releasep(vk_host **h) {
+        if (*h)
+                vk_lock_release(*h);
+}

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-int vk_model_load(vk_host *h, vk_model **ret) {
+int vk_model_load(vk_host *h, vk_model **ret) { return vk_model_load_flags(h, 0, ret); }
+
+int vk_model_load_flags(vk_host *h, unsigned flags, vk_model **ret) {
         vk_model *m;
         int r;
 
@@ -22,7 +24,7 @@ int vk_model_load(vk_host *h, vk_model **ret) {
                 r = vk_iommu_scan(m);
         if (r >= 0)
                 r = vk_guard_scan(m);
-        if (r >= 0)
+        if (r >= 0 && !(flags & VK_LOAD_NO_NAMES))
                 r = vk_names_fill(m);
         if (r < 0) {
                 vk_model_free(m);

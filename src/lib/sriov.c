@@ -56,7 +56,7 @@ static int write_attr(vk_host *h, const char *pf, const char *name, const char *
 }
 
 int vk_sriov_set(vk_host *h, const vk_func *pf, const vk_sriov_opts *o, vk_strv *ret_vfs, vk_error *err) {
-        _cleanup_close_ int lock = -1;
+        _cleanup_(vk_lock_releasep) vk_host *locked = NULL;
         vk_strv vfs = {0};
         int total, cur, r;
         char num[16];
@@ -70,6 +70,13 @@ int vk_sriov_set(vk_host *h, const vk_func *pf, const vk_sriov_opts *o, vk_strv 
         if (o->numvfs < 0 || o->numvfs > total)
                 return vk_error_set(err, -ERANGE, "%s supports at most %d VFs (sriov_totalvfs); asked for %d", pf->addr,
                                     total, o->numvfs);
+        /* the VF check and the change happen under one lock */
+        if (!o->dry_run) {
+                r = vk_lock_take(h, o->lock_timeout_ms, err);
+                if (r < 0)
+                        return r;
+                locked = h;
+        }
         r = read_int_attr(h, pf->addr, "sriov_numvfs", &cur);
         if (r < 0)
                 return vk_error_set(err, r, "/sys/bus/pci/devices/%s/sriov_numvfs: %s", pf->addr, strerror(-r));
@@ -98,9 +105,6 @@ int vk_sriov_set(vk_host *h, const vk_func *pf, const vk_sriov_opts *o, vk_strv 
                 *ret_vfs = vfs;
                 return 0;
         }
-        r = vk_lock_take(h, o->lock_timeout_ms, &lock, err);
-        if (r < 0)
-                return r;
         if (o->numvfs > 0 && o->numvfs != cur) {
                 r = write_attr(h, pf->addr, "sriov_drivers_autoprobe", o->for_vms ? "0" : "1", err);
                 if (r < 0)
