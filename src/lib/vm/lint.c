@@ -874,6 +874,7 @@ static int parse(const char *buf, size_t len, parse_state *s, xmlDoc **ret) {
         xmlParserCtxt *ctxt;
         xmlDoc *doc = NULL;
 
+        xmlInitParser(); /* idempotent; libxml2 wants it before any thread parses */
         xmlSetGenericErrorFunc(NULL, ignore_generic_error);
         xmlSetStructuredErrorFunc(s, on_xml_error);
         ctxt = xmlNewParserCtxt();
