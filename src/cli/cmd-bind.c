@@ -77,7 +77,7 @@ static int run_each(vk_cli *cli, int argc, char **argv, bool bind) {
         json_object *all = json_object_new_array();
         int r, rc = VK_EXIT_OK;
 
-        r = vk_cli_load_flags(cli, VK_LOAD_NO_NAMES, &m);
+        r = vk_cli_load_flags(cli, VK_LOAD_FOR_CHANGE, &m);
         if (!r)
                 r = resolve_all(cli, m, argc, argv, &fs);
         if (!r)

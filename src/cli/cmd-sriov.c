@@ -110,7 +110,7 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
                 vk_err("sriov: say how many VFs: --vfs N (0 removes them)");
                 return VK_EXIT_USAGE;
         }
-        r = vk_cli_load_flags(cli, VK_LOAD_NO_NAMES, &m);
+        r = vk_cli_load_flags(cli, VK_LOAD_FOR_CHANGE, &m);
         if (!r)
                 r = vk_cli_resolve(m, argv[0], &pf);
         if (r)
@@ -157,7 +157,7 @@ int cmd_sriov(vk_cli *cli, int argc, char **argv) {
                 /* the VFs are new devices: read the host again, then bind each chosen one as a group */
                 _cleanup_model_ vk_model *m2 = NULL;
                 vk_bind_opts bo = {.lock_timeout_ms = 10000};
-                r = vk_cli_load_flags(cli, VK_LOAD_NO_NAMES, &m2);
+                r = vk_cli_load_flags(cli, VK_LOAD_FOR_CHANGE, &m2);
                 if (r)
                         rc = r;
                 for (size_t i = 0; rc == VK_EXIT_OK && i < vfs.n; i++) {

@@ -18,7 +18,7 @@ int vk_model_load_flags(vk_host *h, unsigned flags, vk_model **ret) {
                 return -ENOMEM;
         m->host = h;
         r = vk_pci_scan(m);
-        if (r >= 0)
+        if (r >= 0 && !(flags & VK_LOAD_NO_SYSINFO))
                 r = vk_sysinfo_load(m);
         if (r >= 0)
                 r = vk_iommu_scan(m);

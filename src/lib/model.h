@@ -92,8 +92,14 @@ typedef struct vk_model {
  * load: they become problems naming the path. Only a missing PCI bus or no
  * memory fails. */
 int vk_model_load(vk_host *h, vk_model **ret);
-/* VK_LOAD_NO_NAMES: skip pci.ids (commands that change drivers need no names). */
-enum { VK_LOAD_NO_NAMES = 1 << 0 };
+/* Commands that change drivers need neither names (pci.ids) nor the system
+ * facts (cpuinfo, cmdline, modules.dep …): only functions, groups and the
+ * host-critical devices. */
+enum {
+        VK_LOAD_NO_NAMES = 1 << 0,
+        VK_LOAD_NO_SYSINFO = 1 << 1,
+        VK_LOAD_FOR_CHANGE = VK_LOAD_NO_NAMES | VK_LOAD_NO_SYSINFO,
+};
 int vk_model_load_flags(vk_host *h, unsigned flags, vk_model **ret);
 vk_model *vk_model_free(vk_model *m);
 static inline void vk_model_freep(vk_model **m) { vk_model_free(*m); }
