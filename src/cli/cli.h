@@ -25,7 +25,17 @@ enum {
         OPT_BIND = 1 << 5,
         OPT_PERSIST = 1 << 6,
         OPT_FORCE = 1 << 7,
+        OPT_VM = 1 << 8, /* the vm options below, each checked by cmd-vm.c */
 };
+
+/* vm new / vm lint options as given (flags hold "1"); main.c passes them to vk_cli_vm_option by name. */
+typedef struct vk_cli_vm {
+        const char *first; /* the first one given, for "does not apply" */
+        const char *gpu, *os, *cpus, *memory, *disk, *disk_path, *disk_bus, *iso, *bridge, *network, *tap,
+                *usb_controller, *rom, *memballoon, *graphics, *no_graphics, *smbios_host, *no_hostdev, *libvirt;
+        const char *usb[17]; /* --usb VID:PID, NULL-terminated */
+        size_t n_usb;
+} vk_cli_vm;
 
 typedef struct vk_cli {
         const char *root;
@@ -43,6 +53,7 @@ typedef struct vk_cli {
         bool persist;
         bool force;
         const char *exe;    /* how vfiokit was started, for units it writes */
+        vk_cli_vm vm;
         vk_host *host;
 } vk_cli;
 
@@ -93,5 +104,8 @@ int cmd_bind(vk_cli *cli, int argc, char **argv);
 int cmd_unbind(vk_cli *cli, int argc, char **argv);
 int cmd_restore(vk_cli *cli, int argc, char **argv);
 int cmd_sriov(vk_cli *cli, int argc, char **argv);
+int cmd_vm(vk_cli *cli, int argc, char **argv);
+/* Store one vm option (NAME without "--", ARG NULL for a flag); an exit status on a usage error. */
+int vk_cli_vm_option(vk_cli *cli, const char *name, const char *arg);
 /* Exit status for a library error: 3 for a refusal, else 1; prints err. */
 int vk_cli_fail(const vk_error *err);

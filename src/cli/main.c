@@ -29,6 +29,8 @@ const vk_command vk_commands[] = {
         {"restore", "", 0, 0, true, 0, "give back everything the journal holds", cmd_restore},
         {"sriov", "DEVICE", 1, 1, true, OPT_VFS | OPT_BIND | OPT_PERSIST | OPT_FORCE,
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
+        {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
+         "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
@@ -49,6 +51,28 @@ static const struct option long_options[] = {
         {"bind", required_argument, NULL, 'B'},
         {"persist", no_argument, NULL, 'P'},
         {"force", no_argument, NULL, 'X'},
+        /* vm options: handed to cmd-vm.c by name */
+#define VM_OPTION 0x100
+        {"gpu", required_argument, NULL, VM_OPTION},
+        {"os", required_argument, NULL, VM_OPTION},
+        {"cpus", required_argument, NULL, VM_OPTION},
+        {"memory", required_argument, NULL, VM_OPTION},
+        {"disk", required_argument, NULL, VM_OPTION},
+        {"disk-path", required_argument, NULL, VM_OPTION},
+        {"disk-bus", required_argument, NULL, VM_OPTION},
+        {"iso", required_argument, NULL, VM_OPTION},
+        {"bridge", required_argument, NULL, VM_OPTION},
+        {"network", required_argument, NULL, VM_OPTION},
+        {"tap", required_argument, NULL, VM_OPTION},
+        {"usb", required_argument, NULL, VM_OPTION},
+        {"usb-controller", required_argument, NULL, VM_OPTION},
+        {"rom", required_argument, NULL, VM_OPTION},
+        {"memballoon", required_argument, NULL, VM_OPTION},
+        {"graphics", required_argument, NULL, VM_OPTION},
+        {"no-graphics", no_argument, NULL, VM_OPTION},
+        {"smbios-host", no_argument, NULL, VM_OPTION},
+        {"no-hostdev", no_argument, NULL, VM_OPTION},
+        {"libvirt", required_argument, NULL, VM_OPTION},
         {0},
 };
 
@@ -64,12 +88,34 @@ static const struct {
         {OPT_BIND, "      --bind=LIST    VFs to hand to vfio-pci: 1,2 (virtfn numbers from 1) or all"},
         {OPT_PERSIST, "      --persist      also write a systemd unit that recreates them at boot"},
         {OPT_FORCE, "      --force        remove VFs even while one is on vfio-pci"},
+        {OPT_VM, "  vm new (--format=libvirt, the default, or qemu for a launcher script):\n"
+                 "      --gpu=DEVICE   the GPU; every non-bridge function of its IOMMU group goes with it\n"
+                 "      --os=OS        win11 (default: Secure Boot, TPM 2.0), win10 or linux\n"
+                 "      --cpus=N       virtual CPUs (default: the host's, less one core)\n"
+                 "      --memory=SIZE  default: half the host's RAM, at most 16G\n"
+                 "      --disk=SIZE    create a qcow2 disk of SIZE with qemu-img\n"
+                 "      --disk-path=PATH  the disk image or block device (existing, or created by --disk)\n"
+                 "      --disk-bus=BUS virtio (default) or scsi\n"
+                 "      --iso=FILE     the installer; Windows also gets the virtio-win ISO when installed\n"
+                 "      --bridge=BR, --network=NAME, --tap=IFNAME  networking (default: libvirt network 'default',\n"
+                 "                     QEMU user networking)\n"
+                 "      --usb=VID:PID  pass a USB device (repeatable)\n"
+                 "      --usb-controller=DEVICE  pass a whole USB controller and its IOMMU group\n"
+                 "      --rom=FILE     a vBIOS for the GPU\n"
+                 "      --memballoon=MODEL  none (default with passthrough) or virtio\n"
+                 "      --graphics=KIND, --no-graphics  spice (libvirt default), vnc (QEMU default) or none\n"
+                 "      --smbios-host  show the host's SMBIOS tables to the guest (libvirt)\n"
+                 "      --no-hostdev   leave the passthrough devices out (to test the firmware boot)\n"
+                 "      --force-host-device=ADDR  pass ADDR although it is host-critical, as bind\n"
+                 "  vm lint:\n"
+                 "      --libvirt=NAME lint the domain NAME of this host's libvirt (virsh dumpxml)"},
 };
 
 static void usage_command(FILE *out, const vk_command *c) {
         fprintf(out, "usage: vfiokit [OPTIONS] %s%s%s\n  %s\n", c->name, *c->args ? " " : "", c->args, c->help);
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
-                if (c->options & option_help[i].flag)
+                if (c->options & option_help[i].flag &&
+                    !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST))) /* vm says its own */
                         fprintf(out, "%s\n", option_help[i].text);
 }
 
@@ -93,6 +139,9 @@ static void usage(FILE *out) {
                      "  -o, --output=FILE  (capture) where to write the tar\n"
                      "      --force-host-device=ADDR  (bind) allow this host-critical device\n"
                      "      --vfs=N, --bind=LIST, --persist, --force  (sriov)\n"
+                     "      --gpu, --os, --cpus, --memory, --disk, --disk-path, --disk-bus, --iso, --bridge,\n"
+                     "      --network, --tap, --usb, --usb-controller, --rom, --memballoon, --graphics,\n"
+                     "      --no-graphics, --smbios-host, --no-hostdev, --libvirt  (vm; see vfiokit vm --help)\n"
                      "  -h, --help         this help, or COMMAND --help\n"
                      "      --version      print the version\n"
                      "\nExit status: 0 done or all checks pass, 1 failure or a failed check, 2 usage error, "
@@ -121,24 +170,30 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                 printf("%s%s", i ? " " : "", vk_commands[i].name);
         printf("\"\n    local global=\"--root --json --dry-run --yes --verbose --help --version\"\n"
                "    case $prev in\n"
-               "        --root|--output|-o) _filedir; return ;;\n"
+               "        --root|--output|-o|--iso|--disk-path|--rom) _filedir; return ;;\n"
+               "        --gpu|--usb-controller) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
+               "        --os) COMPREPLY=($(compgen -W 'win11 win10 linux' -- \"$cur\")); return ;;\n"
                "        --force-host-device) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
-               "        --format) COMPREPLY=($(compgen -W 'text json dot' -- \"$cur\")); return ;;\n"
+               "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu' -- \"$cur\")); return ;;\n"
                "    esac\n"
                "    local cmd= i\n"
                "    for ((i = 1; i < cword; i++)); do\n"
-               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
+               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind|--gpu|--os|--cpus|--memory|--disk|--disk-path|--disk-bus|--iso|--bridge|--network|--tap|--usb|--usb-controller|--rom|--memballoon|--graphics|--libvirt) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
                "    done\n"
                "    case $cmd in\n"
                "        '') COMPREPLY=($(compgen -W \"$cmds $global\" -- \"$cur\")) ;;\n");
         for (size_t i = 0; i < vk_n_commands; i++) {
                 const vk_command *c = &vk_commands[i];
-                printf("        %s) COMPREPLY=($(compgen -W \"$global%s%s%s%s%s%s%s%s\" -- \"$cur\"))", c->name,
+                printf("        %s) COMPREPLY=($(compgen -W \"$global%s%s%s%s%s%s%s%s%s\" -- \"$cur\"))", c->name,
                        c->options & OPT_ALL ? " --all" : "", c->options & OPT_FORMAT ? " --format" : "",
                        c->options & OPT_OUTPUT ? " --output" : "",
                        c->options & OPT_FORCE_HOST ? " --force-host-device" : "",
                        c->options & OPT_VFS ? " --vfs --bind" : "", c->options & OPT_PERSIST ? " --persist" : "",
-                       c->options & OPT_FORCE ? " --force" : "", vk_streq(c->name, "completion") ? " bash" : "");
+                       c->options & OPT_FORCE ? " --force" : "", vk_streq(c->name, "completion") ? " bash" : "",
+                       c->options & OPT_VM ? " new lint --gpu --os --cpus --memory --disk --disk-path --disk-bus --iso"
+                                             " --bridge --network --tap --usb --usb-controller --rom --memballoon"
+                                             " --graphics --no-graphics --smbios-host --no-hostdev --libvirt"
+                                           : "");
                 if (vk_startswith(c->args, "DEVICE"))
                         printf("\n            [[ $cur != -* ]] && COMPREPLY+=($(compgen -W \"$(ls /sys/bus/pci/devices "
                                "2>/dev/null)\" -- \"$cur\"))");
@@ -153,10 +208,10 @@ int main(int argc, char **argv) {
         const vk_command *cmd;
         bool help = false;
         unsigned used = 0;
-        int c, r;
+        int c, r, li = -1;
 
         opterr = 0; /* our own messages: getopt's would name argv[0] as it was typed */
-        while ((c = getopt_long(argc, argv, ":nyvhao:", long_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":nyvhao:", long_options, &li)) >= 0) {
                 switch (c) {
                 case 'R':
                         cli.root = optarg;
@@ -215,6 +270,12 @@ int main(int argc, char **argv) {
                         cli.force = true;
                         used |= OPT_FORCE;
                         break;
+                case VM_OPTION:
+                        r = vk_cli_vm_option(&cli, long_options[li].name, optarg);
+                        if (r)
+                                return r;
+                        used |= OPT_VM;
+                        break;
                 case ':':
                         vk_err("option %s needs a value; see 'vfiokit --help'", argv[optind - 1]);
                         return VK_EXIT_USAGE;
@@ -256,21 +317,22 @@ int main(int argc, char **argv) {
                 return VK_EXIT_USAGE;
         }
         if (used & ~cmd->options) {
-                static const struct {
+                const struct {
                         unsigned flag;
                         const char *name;
                 } names[] = {{OPT_ALL, "--all"},     {OPT_FORMAT, "--format"},   {OPT_OUTPUT, "--output"},
                              {OPT_FORCE_HOST, "--force-host-device"}, {OPT_VFS, "--vfs"}, {OPT_BIND, "--bind"},
-                             {OPT_PERSIST, "--persist"}, {OPT_FORCE, "--force"}};
+                             {OPT_PERSIST, "--persist"}, {OPT_FORCE, "--force"}, {OPT_VM, cli.vm.first}};
                 for (size_t i = 0; i < ELEMENTSOF(names); i++)
                         if (used & ~cmd->options & names[i].flag) {
-                                vk_err("%s: option %s does not apply to this command", cmd->name, names[i].name);
+                                vk_err("%s: option %s%s does not apply to this command", cmd->name,
+                                       names[i].flag == OPT_VM ? "--" : "", names[i].name);
                                 break;
                         }
                 vk_strv_clear(&cli.force_host);
                 return VK_EXIT_USAGE;
         }
-        if (cli.format && !vk_streq(cli.format, "text") && !vk_streq(cli.format, "json") &&
+        if (cli.format && !vk_streq(cmd->name, "vm") && !vk_streq(cli.format, "text") && !vk_streq(cli.format, "json") &&
             !vk_streq(cli.format, "dot")) {
                 vk_err("--format=%s: expected text, json or dot", cli.format);
                 return VK_EXIT_USAGE;
