@@ -202,14 +202,55 @@ oom:
         return -ENOMEM;
 }
 
+/* The name of the first connected connector of f's DRM cards ("card0-DP-1"), or NULL. */
+static char *connected_connector(vk_model *m, const vk_func *f) {
+        for (size_t i = 0; i < f->drm_cards.n; i++) {
+                _cleanup_free_ char *dir = vk_printf("%s/drm/%s", f->syspath, f->drm_cards.v[i]);
+                vk_strv names = {0};
+                char *found = NULL;
+
+                if (!dir || vk_host_list_dir(m->host, dir, &names) < 0)
+                        continue;
+                for (size_t j = 0; j < names.n && !found; j++) {
+                        _cleanup_free_ char *st = vk_printf("%s/%s/status", dir, names.v[j]), *v = NULL;
+                        if (!vk_startswith(names.v[j], f->drm_cards.v[i]) || names.v[j][strlen(f->drm_cards.v[i])] != '-')
+                                continue;
+                        if (st && vk_host_read_file(m->host, st, 64, &v, NULL) >= 0 && vk_streq(vk_strip(v), "connected"))
+                                found = strdup(names.v[j]);
+                }
+                vk_strv_clear(&names);
+                if (found)
+                        return found;
+        }
+        return NULL;
+}
+
 static int scan_displays(vk_model *m) {
+        size_t before = m->n_critical;
+
+        /* the firmware's boot GPU, driven by a DRM driver, shows the console and usually the desktop */
         for (size_t i = 0; i < m->n_funcs; i++) {
                 const vk_func *f = &m->funcs[i];
                 _cleanup_free_ char *detail = NULL;
 
-                if (f->boot_vga != 1 || !f->driver || f->drm_cards.n == 0)
+                if (f->boot_vga != 1 || !f->driver || vk_streq(f->driver, "vfio-pci") ||
+                    vk_streq(f->driver, "pci-stub") || f->drm_cards.n == 0)
                         continue;
                 detail = vk_printf("boot display %s (%s)", f->drm_cards.v[0], f->driver);
+                if (!detail || add_critical(m, f->addr, VK_CRITICAL_DISPLAY, detail) < 0)
+                        return -ENOMEM;
+        }
+        if (m->n_critical > before)
+                return 0;
+        /* the boot GPU is not driving a display (it is on vfio-pci, as in seed 004):
+         * then the host's screen is on a GPU whose DRM driver has a monitor connected */
+        for (size_t i = 0; i < m->n_funcs; i++) {
+                const vk_func *f = &m->funcs[i];
+                _cleanup_free_ char *conn = NULL, *detail = NULL;
+
+                if (!vk_func_is_gpu(f) || !f->driver || f->drm_cards.n == 0 || !(conn = connected_connector(m, f)))
+                        continue;
+                detail = vk_printf("display on %s (%s); the boot GPU drives none", conn, f->driver);
                 if (!detail || add_critical(m, f->addr, VK_CRITICAL_DISPLAY, detail) < 0)
                         return -ENOMEM;
         }

@@ -254,6 +254,37 @@ static void test_uevent(void **state) {
         fx_remove(root);
 }
 
+/* seed 004: the boot GPU is on vfio-pci, the host's screen is on the other card */
+static void test_display_when_boot_gpu_is_passed(void **state) {
+        char *root = fx_new();
+        vk_host *h;
+        vk_model *m;
+        (void)state;
+
+        fx_desktop(root, "AuthenticAMD", "quiet\n");
+        fx_link(root, "sys/devices/pci0000:00/0000:00:02.0/driver", "../../../bus/pci/drivers/vfio-pci");
+        fx_file(root, GPU_DIR "/drm/card1/card1-DP-1/status", "disconnected\n");
+        m = load(root, &h);
+        assert_null(vk_model_critical(m, "0000:01:00.0")); /* no monitor: not the host's display */
+        assert_null(vk_model_critical(m, "0000:00:02.0"));
+        vk_model_free(m);
+        vk_host_free(h);
+        fx_file(root, GPU_DIR "/drm/card1/card1-HDMI-A-1/status", "connected\n");
+        m = load(root, &h);
+        assert_non_null(vk_model_critical(m, "0000:01:00.0"));
+        assert_non_null(strstr(vk_model_critical(m, "0000:01:00.0")->detail, "card1-HDMI-A-1"));
+        vk_model_free(m);
+        vk_host_free(h);
+        /* while the boot GPU drives a display, a monitor on another card does not make it critical */
+        fx_link(root, "sys/devices/pci0000:00/0000:00:02.0/driver", "../../../bus/pci/drivers/i915");
+        m = load(root, &h);
+        assert_null(vk_model_critical(m, "0000:01:00.0"));
+        assert_non_null(vk_model_critical(m, "0000:00:02.0"));
+        vk_model_free(m);
+        vk_host_free(h);
+        fx_remove(root);
+}
+
 static void test_resolve(void **state) {
         char *root = fx_new();
         vk_host *h;
@@ -366,6 +397,7 @@ int main(void) {
                 cmocka_unit_test(test_desktop),     cmocka_unit_test(test_shared_group_blockers),
                 cmocka_unit_test(test_malformed),   cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_lvm_root_and_bridge_route), cmocka_unit_test(test_resolve), cmocka_unit_test(test_uevent),
+                cmocka_unit_test(test_display_when_boot_gpu_is_passed),
                 cmocka_unit_test(test_no_pci_bus), cmocka_unit_test(test_names_no_leak),
                 cmocka_unit_test(test_sriov_numvfs_garbage),
         };
