@@ -11,7 +11,7 @@ static bool same_slot(const vk_func *a, const vk_func *b) {
         return strncmp(a->addr, b->addr, 10) == 0;
 }
 
-static bool sriov_related(const vk_func *a, const vk_func *b) {
+bool vk_func_sriov_related(const vk_func *a, const vk_func *b) {
         /* an SR-IOV VF shares its PF's slot but is a device of its own */
         return a->physfn || b->physfn || vk_strv_contains(&a->virtfns, b->addr) ||
                vk_strv_contains(&b->virtfns, a->addr);
@@ -78,7 +78,7 @@ int vk_gpu_analyze(const vk_model *m, vk_func *f, vk_gpu *ret) {
                 hi++;
         for (size_t i = lo; i < hi && r >= 0; i++) {
                 const vk_func *o = &m->funcs[i];
-                if (o != f && !sriov_related(o, f))
+                if (o != f && !vk_func_sriov_related(o, f))
                         r = vk_strv_push(&g.companions, o->addr);
         }
         if (r >= 0)

@@ -119,6 +119,8 @@ int vk_model_resolve(const vk_model *m, const char *name, vk_func **ret, vk_strv
 /* Classification */
 bool vk_func_is_gpu(const vk_func *f);
 bool vk_func_is_bridge(const vk_func *f);
+/* A VF and its PF or sibling VFs share a slot but are not one card's functions. */
+bool vk_func_sriov_related(const vk_func *a, const vk_func *b);
 const char *vk_critical_kind_name(vk_critical_kind k);
 
 /* pci.c */

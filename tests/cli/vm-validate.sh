@@ -22,8 +22,7 @@ cases=(
         "laptop-muxless|win11 --gpu 01:00.0 --usb 1c7a:0570 --usb 046d:c52b --iso /srv/iso/win11.iso"
         "amd-b550|gaming --gpu 08:00.0 --memory 12G --disk 256G --iso /srv/win.iso"
         "amd-b550-acs|gaming --gpu 08:00.0 --os win10 --disk-bus scsi --disk 100G"
-        # lint's companion-missing takes the PF 00:02.0 and the VF 00:02.2 for functions of the VF 00:02.1's card
-        "n100-sriov|win10 --gpu 00:02.1 --os win10 --tap tap0 --disk 256G --iso /home/user/kvm-win/win10.iso|lint-known"
+        "n100-sriov|win10 --gpu 00:02.1 --os win10 --tap tap0 --disk 256G --iso /home/user/kvm-win/win10.iso|"
         "bios-host|gtx970 --gpu 06:00.0 --os win10 --disk 200G"
 )
 

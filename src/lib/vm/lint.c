@@ -418,7 +418,7 @@ static void check_companions(lint *l) {
                 for (size_t j = 0; j < l->m->n_funcs; j++) {
                         const vk_func *f = &l->m->funcs[j];
                         if (f == h->func || strncmp(f->addr, h->addr, 10) != 0 || vk_func_is_bridge(f) ||
-                            find_hostdev(l, f->addr))
+                            vk_func_sriov_related(f, h->func) || find_hostdev(l, f->addr))
                                 continue;
                         missing = join(missing, f->addr);
                         if (!missing) {
