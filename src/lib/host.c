@@ -316,23 +316,38 @@ int vk_host_read_file(vk_host *h, const char *path, size_t max, char **ret, size
         return 0;
 }
 
-int vk_host_readlink(vk_host *h, const char *path, char **ret) {
-        _cleanup_free_ char *dir = strdup(skip_slashes(path));
-        _cleanup_close_ int fd = -1;
-        char *base;
+/* Open PATH's parent directory inside the root. *ret_base points into *ret_buf (free it). */
+static int open_parent(vk_host *h, const char *path, int *ret_dirfd, const char **ret_base, char **ret_buf) {
+        char *buf = strdup(skip_slashes(path));
+        char *slash;
         int r;
 
-        if (!dir)
+        if (!buf)
                 return -ENOMEM;
-        base = strrchr(dir, '/');
-        if (base)
-                *base++ = 0;
-        else
-                base = dir;
-        r = vk_host_open(h, base == dir ? "." : dir, O_PATH | O_DIRECTORY, &fd);
+        slash = strrchr(buf, '/');
+        if (slash)
+                *slash = 0;
+        r = vk_host_open(h, slash ? buf : ".", O_PATH | O_DIRECTORY, ret_dirfd);
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret_base = slash ? slash + 1 : buf;
+        *ret_buf = buf;
+        return 0;
+}
+
+int vk_host_readlink(vk_host *h, const char *path, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *base;
+        int r;
+
+        r = open_parent(h, path, &fd, &base, &buf);
         if (r < 0)
                 return r;
-        return vk_attr_readlink(h, fd, base == dir ? "" : dir, base, ret);
+        /* the traced path is the parent as given, so capture records the link where it was read */
+        return vk_attr_readlink(h, fd, base == buf ? "" : buf, base, ret);
 }
 
 /* A listed directory's links and subdirectories are part of what was read:
@@ -486,24 +501,6 @@ int vk_sysfs_write(vk_host *h, const char *path, const char *value) {
         return ops->write(h, path, value, h->sysfs_userdata);
 }
 
-static int split_parent(const char *path, char **ret_dir, const char **ret_base) {
-        char *dir = strdup(skip_slashes(path));
-        char *slash;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash) {
-                *slash = 0;
-                *ret_base = slash + 1;
-        } else {
-                *ret_base = dir;
-                dir[strlen(dir)] = 0;
-        }
-        *ret_dir = dir;
-        return slash ? 1 : 0;
-}
-
 int vk_host_mkdir_p(vk_host *h, const char *path) {
         _cleanup_free_ char *p = strdup(skip_slashes(path));
         size_t len;
@@ -537,16 +534,13 @@ int vk_host_mkdir_p(vk_host *h, const char *path) {
 }
 
 int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t len, unsigned mode) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int dfd = -1;
         const char *base;
         vk_atomic a;
         int r;
 
-        r = split_parent(path, &dir, &base);
-        if (r < 0)
-                return r;
-        r = vk_host_open(h, r ? dir : ".", O_PATH | O_DIRECTORY, &dfd);
+        r = open_parent(h, path, &dfd, &base, &buf);
         if (r < 0)
                 return r;
         r = vk_atomic_begin_at(dfd, base, (mode_t)mode, &a);
@@ -565,15 +559,12 @@ int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t le
 }
 
 int vk_host_unlink(vk_host *h, const char *path) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int dfd = -1;
         const char *base;
         int r;
 
-        r = split_parent(path, &dir, &base);
-        if (r < 0)
-                return r;
-        r = vk_host_open(h, r ? dir : ".", O_PATH | O_DIRECTORY, &dfd);
+        r = open_parent(h, path, &dfd, &base, &buf);
         if (r < 0)
                 return r;
         return unlinkat(dfd, base, 0) < 0 ? -errno : 0;
