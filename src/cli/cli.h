@@ -32,10 +32,16 @@ enum {
 typedef struct vk_cli_vm {
         const char *first; /* the first one given, for "does not apply" */
         const char *gpu, *os, *cpus, *memory, *disk, *disk_path, *disk_bus, *iso, *bridge, *network, *tap,
-                *usb_controller, *rom, *memballoon, *graphics, *no_graphics, *smbios_host, *no_hostdev, *libvirt;
+                *usb_controller, *rom, *memballoon, *graphics, *no_graphics, *smbios_host, *no_hostdev, *libvirt,
+                *audio, *define, *connect;
         const char *usb[17]; /* --usb VID:PID, NULL-terminated */
         size_t n_usb;
 } vk_cli_vm;
+
+/* vm-define.c: define a domain through the libvirt API. Without libvirt at build time it says so and fails. */
+extern const bool vk_cli_have_libvirt;
+/* 0 with the domain's UUID, or the exit status after saying why (libvirt's own message). */
+int vk_cli_vm_define(const char *uri, const char *xml, const char *file_hint, char ret_uuid[static 37]);
 
 typedef struct vk_cli {
         const char *root;

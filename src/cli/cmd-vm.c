@@ -41,6 +41,9 @@ static const struct {
         {"no-graphics", offsetof(vk_cli_vm, no_graphics), false},
         {"smbios-host", offsetof(vk_cli_vm, smbios_host), false},
         {"no-hostdev", offsetof(vk_cli_vm, no_hostdev), false},
+        {"audio", offsetof(vk_cli_vm, audio), false},
+        {"define", offsetof(vk_cli_vm, define), false},
+        {"connect", offsetof(vk_cli_vm, connect), false},
         {"libvirt", offsetof(vk_cli_vm, libvirt), true},
 };
 
@@ -180,6 +183,25 @@ static int parse_new_options(vk_cli *cli, vk_vm_opts *o) {
                 return VK_EXIT_USAGE;
         }
         o->memballoon = !c->memballoon ? -1 : vk_streq(c->memballoon, "virtio");
+        if (c->audio && !vk_streq(c->audio, "none") && !vk_streq(c->audio, "ich9")) {
+                vk_err("--audio=%s: expected none (the default: the GPU's HDMI audio is the guest's sound) or ich9 (an "
+                       "emulated Intel HD Audio)",
+                       c->audio);
+                return VK_EXIT_USAGE;
+        }
+        o->audio = c->audio && vk_streq(c->audio, "ich9") ? VK_VM_AUDIO_ICH9 : VK_VM_AUDIO_NONE;
+        if (c->connect && !c->define) {
+                vk_err("vm new: --connect=%s names the libvirt for --define; add --define", c->connect);
+                return VK_EXIT_USAGE;
+        }
+        if (c->define && o->format == VK_VM_QEMU) {
+                vk_err("vm new: --define hands a domain to libvirt; a QEMU script (--format=qemu) is not one");
+                return VK_EXIT_USAGE;
+        }
+        if (c->define && cli->output) {
+                vk_err("vm new: --define defines the domain instead of writing it: give --define or --output, not both");
+                return VK_EXIT_USAGE;
+        }
         o->smbios_host = c->smbios_host != NULL;
         o->no_hostdev = c->no_hostdev != NULL;
         if (!c->gpu && !c->no_hostdev) {
@@ -308,6 +330,8 @@ static int vm_new(vk_cli *cli, const char *name) {
         int r;
 
         r = parse_new_options(cli, &o);
+        if (!r && cli->vm.define && !vk_cli_have_libvirt)
+                r = vk_cli_vm_define(NULL, NULL, NULL, (char[37]){0});
         if (!r)
                 r = absolute_path(cli, "iso", cli->vm.iso, &iso);
         if (!r)
@@ -353,9 +377,19 @@ static int vm_new(vk_cli *cli, const char *name) {
                 return vk_err_errno(r, "vm new");
         len = strlen(text);
 
+        const char *uri = cli->vm.connect ? cli->vm.connect : "qemu:///system";
+        bool define = cli->vm.define != NULL;
+        if (define && !vk_host_is_live(cli->host) && !cli->vm.connect) {
+                /* the domain describes the host inside --root; this host's libvirt is not the place for it */
+                vk_err("vm new --define: with --root the domain is for that host, so it is not defined here; it would "
+                       "be defined in %s as '%s'. On that host: vfiokit vm new ... -o %s.xml && virsh define %s.xml, "
+                       "or give --connect URI",
+                       uri, v->name, v->name, v->name);
+                return VK_EXIT_USAGE;
+        }
         bool to_file = cli->output && !vk_streq(cli->output, "-");
         json_object *j = json_object_new_object();
-        msg = to_file && !cli->json ? stdout : stderr;
+        msg = (to_file || (define && !cli->dry_run)) && !cli->json ? stdout : stderr;
         json_object_object_add(j, "name", json_object_new_string(v->name));
         json_object_object_add(j, "format", json_object_new_string(o.format == VK_VM_QEMU ? "qemu" : "libvirt"));
         json_object_object_add(j, "output", to_file ? json_object_new_string(cli->output) : NULL);
@@ -373,9 +407,24 @@ static int vm_new(vk_cli *cli, const char *name) {
                         return r;
                 }
         }
-        if (!cli->json && (!to_file || cli->dry_run))
+        if (define && !cli->dry_run) {
+                char uuid[37];
+                r = vk_cli_vm_define(uri, text, NULL, uuid);
+                if (r) {
+                        json_object_put(j);
+                        return r;
+                }
+                json_object *d = json_object_new_object();
+                json_object_object_add(d, "uri", json_object_new_string(uri));
+                json_object_object_add(d, "uuid", json_object_new_string(uuid));
+                json_object_object_add(j, "defined", d);
+                if (!cli->json)
+                        printf("defined %s (%s)\n", v->name, uuid);
+        } else if (define && !cli->json)
+                fprintf(stderr, "(dry run: not defined) would define '%s' in %s\n", v->name, uri);
+        if (!cli->json && (!to_file || cli->dry_run) && !(define && !cli->dry_run))
                 fwrite(text, 1, len, stdout);
-        if (cli->json && !to_file)
+        if (cli->json && !to_file && !(define && !cli->dry_run))
                 json_object_object_add(j, "document", json_object_new_string(text));
         json_object *notes = json_object_new_array();
         for (size_t i = 0; i < v->notes.n; i++) {

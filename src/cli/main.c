@@ -73,6 +73,9 @@ static const struct option long_options[] = {
         {"smbios-host", no_argument, NULL, VM_OPTION},
         {"no-hostdev", no_argument, NULL, VM_OPTION},
         {"libvirt", required_argument, NULL, VM_OPTION},
+        {"audio", required_argument, NULL, VM_OPTION},
+        {"define", no_argument, NULL, VM_OPTION},
+        {"connect", required_argument, NULL, VM_OPTION},
         {0},
 };
 
@@ -104,9 +107,13 @@ static const struct {
                  "      --rom=FILE     a vBIOS for the GPU\n"
                  "      --memballoon=MODEL  none (default with passthrough) or virtio\n"
                  "      --graphics=KIND, --no-graphics  spice (libvirt default), vnc (QEMU default) or none\n"
+                 "      --audio=KIND   none (default: the GPU's HDMI audio is the guest's sound) or ich9 (an\n"
+                 "                     emulated Intel HD Audio; its sound goes to the SPICE client)\n"
                  "      --smbios-host  show the host's SMBIOS tables to the guest (libvirt)\n"
                  "      --no-hostdev   leave the passthrough devices out (to test the firmware boot)\n"
                  "      --force-host-device=ADDR  pass ADDR although it is host-critical, as bind\n"
+                 "      --define       define the domain in libvirt (its API) instead of writing the XML\n"
+                 "      --connect=URI  the libvirt to define it in (default: qemu:///system)\n"
                  "  vm lint:\n"
                  "      --libvirt=NAME lint the domain NAME of this host's libvirt (virsh dumpxml)"},
 };
@@ -141,7 +148,8 @@ static void usage(FILE *out) {
                      "      --vfs=N, --bind=LIST, --persist, --force  (sriov)\n"
                      "      --gpu, --os, --cpus, --memory, --disk, --disk-path, --disk-bus, --iso, --bridge,\n"
                      "      --network, --tap, --usb, --usb-controller, --rom, --memballoon, --graphics,\n"
-                     "      --no-graphics, --smbios-host, --no-hostdev, --libvirt  (vm; see vfiokit vm --help)\n"
+                     "      --no-graphics, --audio, --smbios-host, --no-hostdev, --define, --connect, --libvirt\n"
+                     "                     (vm; see vfiokit vm --help)\n"
                      "  -h, --help         this help, or COMMAND --help\n"
                      "      --version      print the version\n"
                      "\nExit status: 0 done or all checks pass, 1 failure or a failed check, 2 usage error, "
@@ -173,12 +181,14 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                "        --root|--output|-o|--iso|--disk-path|--rom) _filedir; return ;;\n"
                "        --gpu|--usb-controller) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
                "        --os) COMPREPLY=($(compgen -W 'win11 win10 linux' -- \"$cur\")); return ;;\n"
+               "        --audio) COMPREPLY=($(compgen -W 'none ich9' -- \"$cur\")); return ;;\n"
+               "        --connect) COMPREPLY=($(compgen -W 'qemu:///system qemu:///session' -- \"$cur\")); return ;;\n"
                "        --force-host-device) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
                "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu' -- \"$cur\")); return ;;\n"
                "    esac\n"
                "    local cmd= i\n"
                "    for ((i = 1; i < cword; i++)); do\n"
-               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind|--gpu|--os|--cpus|--memory|--disk|--disk-path|--disk-bus|--iso|--bridge|--network|--tap|--usb|--usb-controller|--rom|--memballoon|--graphics|--libvirt) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
+               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind|--gpu|--os|--cpus|--memory|--disk|--disk-path|--disk-bus|--iso|--bridge|--network|--tap|--usb|--usb-controller|--rom|--memballoon|--graphics|--audio|--connect|--libvirt) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
                "    done\n"
                "    case $cmd in\n"
                "        '') COMPREPLY=($(compgen -W \"$cmds $global\" -- \"$cur\")) ;;\n");
@@ -192,7 +202,8 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                        c->options & OPT_FORCE ? " --force" : "", vk_streq(c->name, "completion") ? " bash" : "",
                        c->options & OPT_VM ? " new lint --gpu --os --cpus --memory --disk --disk-path --disk-bus --iso"
                                              " --bridge --network --tap --usb --usb-controller --rom --memballoon"
-                                             " --graphics --no-graphics --smbios-host --no-hostdev --libvirt"
+                                             " --graphics --no-graphics --audio --smbios-host --no-hostdev --define --connect"
+                                             " --libvirt"
                                            : "");
                 if (vk_startswith(c->args, "DEVICE"))
                         printf("\n            [[ $cur != -* ]] && COMPREPLY+=($(compgen -W \"$(ls /sys/bus/pci/devices "
@@ -229,7 +240,8 @@ int main(int argc, char **argv) {
                         cli.verbose++;
                         break;
                 case 'V':
-                        printf("vfiokit %s\n", VFIOKIT_VERSION);
+                        /* the build's optional features, as systemd lists them: +libvirt means vm new --define works */
+                        printf("vfiokit %s %slibvirt\n", VFIOKIT_VERSION, vk_cli_have_libvirt ? "+" : "-");
                         return VK_EXIT_OK;
                 case 'h':
                         help = true;

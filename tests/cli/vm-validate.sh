@@ -18,6 +18,8 @@ cases=(
         "desktop-nvidia|deb --gpu 01:00.0 --os linux --network isolated --graphics vnc --cpus 2 --memory 4G --memballoon virtio|lint-warns"
         "desktop-nvidia|igpu --gpu 00:02.0 --force-host-device 00:02.0 --os win10 --tap tap0 --disk-path /var/lib/libvirt/images/igpu.img|lint-warns"
         "desktop-nvidia|nohostdev --no-hostdev --os linux --disk 8G"
+        "desktop-nvidia|audio --gpu 01:00.0 --os win10 --audio ich9 --disk 64G"
+        "desktop-nvidia|audio-vnc --gpu 01:00.0 --os linux --audio ich9 --graphics vnc"
         "laptop-muxless|win10 --gpu 10de:2191 --os win10 --disk 64G"
         "laptop-muxless|win11 --gpu 01:00.0 --usb 1c7a:0570 --usb 046d:c52b --iso /srv/iso/win11.iso"
         "amd-b550|gaming --gpu 08:00.0 --memory 12G --disk 256G --iso /srv/win.iso"

@@ -244,6 +244,14 @@ static void add_display(xb *b, xmlNodePtr devs, const vk_vm *v) {
                    "virtio", "name", "com.redhat.spice.0", NULL);
 }
 
+/* --audio ich9: an emulated HD Audio controller; its sound goes to the SPICE client, or nowhere without SPICE. */
+static void add_sound(xb *b, xmlNodePtr devs, const vk_vm *v) {
+        if (v->audio != VK_VM_AUDIO_ICH9)
+                return;
+        at(b, el(b, at(b, el(b, devs, "sound", NULL), "model", "ich9", NULL), "audio", NULL), "id", "1", NULL);
+        at(b, el(b, devs, "audio", NULL), "id", "1", "type", v->graphics == VK_VM_GFX_SPICE ? "spice" : "none", NULL);
+}
+
 static void add_hostdevs(xb *b, xmlNodePtr devs, const vk_vm *v) {
         for (size_t i = 0; i < v->n_hostdevs; i++) {
                 const vk_vm_hostdev *d = &v->hostdevs[i];
@@ -352,6 +360,7 @@ static xmlDocPtr build(const vk_vm *v) {
         add_controllers(&b, devs, v);
         add_interface(&b, devs, v);
         add_display(&b, devs, v);
+        add_sound(&b, devs, v);
         if (v->os == VK_VM_LINUX) {
                 at(&b, el(&b, devs, "serial", NULL), "type", "pty", NULL);
                 at(&b, el(&b, devs, "console", NULL), "type", "pty", NULL);

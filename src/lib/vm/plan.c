@@ -419,6 +419,7 @@ int vk_vm_plan(vk_host *h, const vk_model *m, const vk_vm_opts *o, vk_vm **ret, 
         v->graphics = o->graphics != VK_VM_GFX_DEFAULT ? o->graphics
                       : o->format == VK_VM_QEMU        ? VK_VM_GFX_VNC
                                                        : VK_VM_GFX_SPICE;
+        v->audio = o->audio;
         /* a balloon cannot take back memory that passthrough pinned for DMA: it only confuses the guest */
         v->memballoon = o->memballoon >= 0 ? o->memballoon == 1 : v->n_hostdevs == 0;
         if (v->memballoon && v->n_hostdevs)

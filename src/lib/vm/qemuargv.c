@@ -133,6 +133,23 @@ static void display_args(qargs *q, const vk_vm *v) {
         add(q, &q->serial, "none");
         add(q, &q->serial, "-serial");
         add(q, &q->serial, "stdio");
+        if (v->audio != VK_VM_AUDIO_NONE) {
+                /* QEMU's spice audio backend refuses to start without -spice: the serial console gets none */
+                add(q, &q->display, "-audiodev");
+                add(q, &q->display, v->graphics == VK_VM_GFX_SPICE ? "spice,id=snd0" : "none,id=snd0");
+                add(q, &q->serial, "-audiodev");
+                add(q, &q->serial, "none,id=snd0");
+        }
+}
+
+/* --audio ich9: Intel HD Audio where the ICH9 has it (00:1b.0), a codec on it playing to audiodev snd0. */
+static void audio_args(qargs *q, const vk_vm *v) {
+        if (v->audio != VK_VM_AUDIO_ICH9)
+                return;
+        add(q, &q->main, "-device");
+        add(q, &q->main, "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b");
+        add(q, &q->main, "-device");
+        add(q, &q->main, "hda-duplex,bus=sound0.0,audiodev=snd0");
 }
 
 static void firmware_args(qargs *q, const vk_vm *v) {
@@ -277,6 +294,7 @@ static int build(const vk_vm *v, qargs *q) {
                 add(q, &q->main, "tpm-crb,tpmdev=tpm0");
         }
         hostdev_args(q, v);
+        audio_args(q, v);
         if (v->memballoon) {
                 add(q, &q->main, "-device");
                 add(q, &q->main, "virtio-balloon-pci");

@@ -40,6 +40,10 @@ typedef enum vk_vm_net {
         VK_VM_NET_TAP,     /* an existing tap device, not managed */
 } vk_vm_net;
 typedef enum vk_vm_graphics { VK_VM_GFX_DEFAULT, VK_VM_GFX_SPICE, VK_VM_GFX_VNC, VK_VM_GFX_NONE } vk_vm_graphics;
+typedef enum vk_vm_audio {
+        VK_VM_AUDIO_NONE, /* no emulated sound: the passed-through GPU's HDMI audio is the guest's */
+        VK_VM_AUDIO_ICH9, /* an emulated Intel HD Audio (ICH9) controller with a codec */
+} vk_vm_audio;
 
 /* What the user asked for; zero values mean "decide from the host". */
 typedef struct vk_vm_opts {
@@ -62,6 +66,7 @@ typedef struct vk_vm_opts {
         const char *rom;
         int memballoon;          /* -1: none with passthrough, virtio without; 0 none; 1 virtio */
         vk_vm_graphics graphics;
+        vk_vm_audio audio;
         bool smbios_host;
         const char *state_dir;   /* QEMU script: where the variable store, TPM state and default disk live */
 } vk_vm_opts;
@@ -109,6 +114,7 @@ typedef struct vk_vm {
         vk_vm_usb *usb;
         size_t n_usb;
         vk_vm_graphics graphics;
+        vk_vm_audio audio;        /* its backend: SPICE with SPICE graphics, else none (no host sound) */
         bool memballoon, smbios_host, tpm;
         char *state_dir;          /* QEMU script only */
         vk_strv notes;            /* what the user should know about the choices made */
