@@ -179,6 +179,8 @@ static int probe(simkernel *k, const char *addr) {
         else if (strcmp(drv, "vfio-pci") == 0 &&
                  ((cls && strncmp(cls, "0x0604", 6) == 0) || (numvfs && strcmp(numvfs, "0") != 0)))
                 drv = NULL; /* vfio-pci's probe fails with -22: bridges, PFs with VFs */
+        if (drv && strcmp(drv, "vfio-pci") == 0 && k->probe_binds_nothing)
+                drv = NULL;
         if (drv)
                 set_driver(k, addr, drv);
         free(ovr);

@@ -1,6 +1,8 @@
 /* simkernel.h — a simulated PCI core for fixture trees: sysfs writes take the effect the kernel gives them. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "sysfs.h"
 
 typedef struct simkernel {
@@ -10,6 +12,7 @@ typedef struct simkernel {
         int fail_errno;
         const char *fail_path_suffix; /* when set, fail every write whose path ends so */
         const char *vanish_at_first;  /* a device address removed just before the first write */
+        bool probe_binds_nothing;     /* a probe for vfio-pci fails, as for a device it rejects */
         char natural[64][2][32];      /* address → the driver a probe gives it without an override */
         int n_natural;
 } simkernel;
