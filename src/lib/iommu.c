@@ -8,13 +8,11 @@
 
 #define SYS_GROUPS "sys/kernel/iommu_groups"
 
-static bool driver_is_vfio_safe(const char *driver) {
-        /* what the kernel's VFIO group viability test accepts for non-bridges */
-        return !driver || vk_streq(driver, "vfio-pci") || vk_streq(driver, "pci-stub");
+/* What the kernel's VFIO group viability test accepts: bridges, and other
+ * functions unbound or on vfio-pci / pci-stub. */
+static bool group_member_ok(const vk_func *f) {
+        return vk_func_is_bridge(f) || !f->driver || vk_streq(f->driver, "vfio-pci") || vk_streq(f->driver, "pci-stub");
 }
-
-bool vk_group_member_ok(const vk_func *f);
-bool vk_group_member_ok(const vk_func *f) { return vk_func_is_bridge(f) || driver_is_vfio_safe(f->driver); }
 
 static int cmp_int(const void *a, const void *b) {
         int x = *(const int *)a, y = *(const int *)b;
@@ -51,7 +49,7 @@ static int load_group(vk_model *m, int id, vk_group *g) {
                                              f->iommu_group);
                 f->iommu_group = id;
                 g->members[g->n_members++] = (size_t)(f - m->funcs);
-                if (!vk_group_member_ok(f))
+                if (!group_member_ok(f))
                         g->viable = false;
         }
         if (g->n_members == 0)

@@ -22,7 +22,6 @@ int vk_gpus_list(const vk_model *m, vk_gpu **ret, size_t *ret_n);
 int vk_gpu_analyze(const vk_model *m, vk_func *f, vk_gpu *ret);
 void vk_gpu_clear(vk_gpu *g);
 void vk_gpus_free(vk_gpu *g, size_t n);
-bool vk_group_member_ok(const vk_func *f);
 
 typedef enum vk_result { VK_PASS, VK_WARN, VK_FAIL } vk_result;
 const char *vk_result_name(vk_result r);

@@ -99,8 +99,6 @@ static char *os_release_value(const char *text, const char *key) {
         return NULL;
 }
 
-char *vk_os_release_value(const char *text, const char *key);
-char *vk_os_release_value(const char *text, const char *key) { return os_release_value(text, key); }
 
 static bool modules_file_lists(const char *text, const char *ko) {
         /* lines are "kernel/drivers/vfio/pci/vfio-pci.ko[.xz|.zst|.gz]" optionally followed by ":" */
