@@ -96,12 +96,11 @@ static int attr_hex(vk_model *m, int dirfd, const char *dir, const char *name, b
         r = vk_parse_hex(v, max, ret);
         if (r < 0) {
                 _cleanup_free_ char *p = vk_printf("%s/%s", dir, name);
+                const char *like = max > 0xffff ? "0x030000" : max > 0xff ? "0x10de" : "0xa1";
                 if (*v)
-                        vk_model_add_problem(m, p ? p : dir, "garbage value '%.40s' (expected hex like %s)", v,
-                                             max > 0xffff ? "0x030000" : max > 0xff ? "0x10de" : "0xa1");
+                        vk_model_add_problem(m, p ? p : dir, "garbage value '%.40s' (expected hex like %s)", v, like);
                 else
-                        vk_model_add_problem(m, p ? p : dir, "empty value (expected hex like %s)",
-                                             max > 0xffff ? "0x030000" : max > 0xff ? "0x10de" : "0xa1");
+                        vk_model_add_problem(m, p ? p : dir, "empty value (expected hex like %s)", like);
                 return -1;
         }
         return 1;
