@@ -43,6 +43,15 @@ extern const bool vk_cli_have_libvirt;
 /* 0 with the domain's UUID, or the exit status after saying why (libvirt's own message). */
 int vk_cli_vm_define(const char *uri, const char *xml, const char *file_hint, char ret_uuid[static 37]);
 
+/* An option that belongs to one command (a newer command declares its own instead of an OPT_* bit).
+ * main.c builds getopt's table from every command's list, refuses one given to another command,
+ * and generates --help, the completion and the docs check from these entries. */
+typedef struct vk_cmdopt {
+        const char *name;  /* without "--" */
+        const char *arg;   /* the value's name in --help ("IF"), or NULL for a flag */
+        const char *help;  /* one line */
+} vk_cmdopt;
+
 typedef struct vk_cli {
         const char *root;
         bool json;
@@ -60,8 +69,14 @@ typedef struct vk_cli {
         bool force;
         const char *exe;    /* how vfiokit was started, for units it writes */
         vk_cli_vm vm;
+        vk_strv opt_names, opt_values; /* the command's own options (vk_cmdopt), in the order given */
         vk_host *host;
 } vk_cli;
+
+/* The value of the command option NAME (the last one given; "" for a flag), or NULL when not given. */
+const char *vk_cli_opt(const vk_cli *cli, const char *name);
+/* Every value given for NAME, in order, into ret (borrowed strings); returns how many. */
+size_t vk_cli_opt_all(const vk_cli *cli, const char *name, const char **ret, size_t max);
 
 typedef struct vk_command {
         const char *name;
@@ -71,6 +86,7 @@ typedef struct vk_command {
         unsigned options;  /* OPT_* it accepts */
         const char *help;  /* one line */
         int (*run)(vk_cli *cli, int argc, char **argv);
+        const vk_cmdopt *opts; /* its own options, ended by {NULL}; may be NULL */
 } vk_command;
 
 extern const vk_command vk_commands[];

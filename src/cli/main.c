@@ -35,7 +35,7 @@ const vk_command vk_commands[] = {
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
 
-static const struct option long_options[] = {
+static const struct option base_options[] = {
         {"root", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -78,6 +78,83 @@ static const struct option long_options[] = {
         {"connect", required_argument, NULL, VM_OPTION},
         {0},
 };
+
+/* getopt's table: the options above, then every command's own (vk_cmdopt), each name once. */
+#define CMD_OPTION 0x200
+static struct option *long_options;
+
+static const struct option *find_base_option(const char *name) {
+        for (const struct option *o = base_options; o->name; o++)
+                if (vk_streq(o->name, name))
+                        return o;
+        return NULL;
+}
+
+static int build_long_options(void) {
+        size_t n = ELEMENTSOF(base_options), k = n - 1;
+
+        for (size_t i = 0; i < vk_n_commands; i++)
+                for (const vk_cmdopt *o = vk_commands[i].opts; o && o->name; o++)
+                        n++;
+        long_options = calloc(n, sizeof(*long_options));
+        if (!long_options)
+                return -ENOMEM;
+        memcpy(long_options, base_options, sizeof(base_options));
+        for (size_t i = 0; i < vk_n_commands; i++)
+                for (const vk_cmdopt *o = vk_commands[i].opts; o && o->name; o++) {
+                        const struct option *b = find_base_option(o->name);
+                        bool seen = false;
+
+                        /* two commands (or a command and a global option) may share a name, never its meaning
+                         * of taking a value: getopt would parse one of them wrongly */
+                        if (b && (b->has_arg == required_argument) != !!o->arg) {
+                                fprintf(stderr, "vfiokit: internal error: --%s takes a value for one command only\n",
+                                        o->name);
+                                abort();
+                        }
+                        for (size_t j = ELEMENTSOF(base_options) - 1; j < k; j++)
+                                if (vk_streq(long_options[j].name, o->name)) {
+                                        if ((long_options[j].has_arg == required_argument) != !!o->arg) {
+                                                fprintf(stderr, "vfiokit: internal error: --%s takes a value for "
+                                                                "one command only\n", o->name);
+                                                abort();
+                                        }
+                                        seen = true;
+                                }
+                        if (b || seen)
+                                continue;
+                        long_options[k++] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+                                                            CMD_OPTION};
+                }
+        long_options[k] = (struct option){0};
+        return 0;
+}
+
+static const vk_cmdopt *find_cmdopt(const vk_command *c, const char *name) {
+        for (const vk_cmdopt *o = c->opts; o && o->name; o++)
+                if (vk_streq(o->name, name))
+                        return o;
+        return NULL;
+}
+
+const char *vk_cli_opt(const vk_cli *cli, const char *name) {
+        for (size_t i = cli->opt_names.n; i > 0; i--)
+                if (vk_streq(cli->opt_names.v[i - 1], name))
+                        return cli->opt_values.v[i - 1];
+        return NULL;
+}
+
+size_t vk_cli_opt_all(const vk_cli *cli, const char *name, const char **ret, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < cli->opt_names.n; i++)
+                if (vk_streq(cli->opt_names.v[i], name)) {
+                        if (n < max)
+                                ret[n] = cli->opt_values.v[i];
+                        n++;
+                }
+        return n;
+}
 
 static const struct {
         unsigned flag;
@@ -122,8 +199,14 @@ static void usage_command(FILE *out, const vk_command *c) {
         fprintf(out, "usage: vfiokit [OPTIONS] %s%s%s\n  %s\n", c->name, *c->args ? " " : "", c->args, c->help);
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                 if (c->options & option_help[i].flag &&
-                    !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST))) /* vm says its own */
+                    !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST)) && /* vm says its own */
+                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")))
                         fprintf(out, "%s\n", option_help[i].text);
+        for (const vk_cmdopt *o = c->opts; o && o->name; o++) {
+                char left[64];
+                snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? "=" : "", o->arg ? o->arg : "");
+                fprintf(out, "      %-16s %s\n", left, o->help);
+        }
 }
 
 static void usage(FILE *out) {
@@ -149,8 +232,24 @@ static void usage(FILE *out) {
                      "      --gpu, --os, --cpus, --memory, --disk, --disk-path, --disk-bus, --iso, --bridge,\n"
                      "      --network, --tap, --usb, --usb-controller, --rom, --memballoon, --graphics,\n"
                      "      --no-graphics, --audio, --smbios-host, --no-hostdev, --define, --connect, --libvirt\n"
-                     "                     (vm; see vfiokit vm --help)\n"
-                     "  -h, --help         this help, or COMMAND --help\n"
+                     "                     (vm; see vfiokit vm --help)\n");
+        for (size_t i = 0; i < vk_n_commands; i++) {
+                const vk_command *c = &vk_commands[i];
+                size_t col = 6;
+
+                if (!c->opts || !c->opts->name)
+                        continue;
+                fprintf(out, "     ");
+                for (const vk_cmdopt *o = c->opts; o->name; o++) {
+                        if (col + strlen(o->name) + 4 > 100) {
+                                fprintf(out, "\n     ");
+                                col = 6;
+                        }
+                        col += fprintf(out, " --%s%s", o->name, o[1].name ? "," : "");
+                }
+                fprintf(out, "  (%s; see vfiokit %s --help)\n", c->name, c->name);
+        }
+        fprintf(out, "  -h, --help         this help, or COMMAND --help\n"
                      "      --version      print the version\n"
                      "\nExit status: 0 done or all checks pass, 1 failure or a failed check, 2 usage error, "
                      "3 refused for safety.\n");
@@ -188,7 +287,11 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                "    esac\n"
                "    local cmd= i\n"
                "    for ((i = 1; i < cword; i++)); do\n"
-               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind|--gpu|--os|--cpus|--memory|--disk|--disk-path|--disk-bus|--iso|--bridge|--network|--tap|--usb|--usb-controller|--rom|--memballoon|--graphics|--audio|--connect|--libvirt) ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
+               "        case ${words[i]} in --root|--format|--output|-o|--force-host-device|--vfs|--bind|--gpu|--os|--cpus|--memory|--disk|--disk-path|--disk-bus|--iso|--bridge|--network|--tap|--usb|--usb-controller|--rom|--memballoon|--graphics|--audio|--connect|--libvirt");
+        for (const struct option *o = long_options; o->name; o++)
+                if (o->val == CMD_OPTION && o->has_arg == required_argument)
+                        printf("|--%s", o->name);
+        printf(") ((i++)) ;; -*) ;; *) cmd=${words[i]}; break ;; esac\n"
                "    done\n"
                "    case $cmd in\n"
                "        '') COMPREPLY=($(compgen -W \"$cmds $global\" -- \"$cur\")) ;;\n");
@@ -205,6 +308,10 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                                              " --graphics --no-graphics --audio --smbios-host --no-hostdev --define --connect"
                                              " --libvirt"
                                            : "");
+                for (const vk_cmdopt *o = c->opts; o && o->name; o++)
+                        printf("%s--%s", o == c->opts ? "\n            COMPREPLY+=($(compgen -W \"" : " ", o->name);
+                if (c->opts && c->opts->name)
+                        printf("\" -- \"$cur\"))");
                 if (vk_startswith(c->args, "DEVICE"))
                         printf("\n            [[ $cur != -* ]] && COMPREPLY+=($(compgen -W \"$(ls /sys/bus/pci/devices "
                                "2>/dev/null)\" -- \"$cur\"))");
@@ -214,13 +321,25 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
         return VK_EXIT_OK;
 }
 
+static void cli_clear(vk_cli *cli) {
+        vk_strv_clear(&cli->force_host);
+        vk_strv_clear(&cli->opt_names);
+        vk_strv_clear(&cli->opt_values);
+        free(long_options);
+        long_options = NULL;
+}
+
 int main(int argc, char **argv) {
-        vk_cli cli = {.root = "/", .format = NULL, .vfs = -1, .exe = argv[0]};
+        _cleanup_(cli_clear) vk_cli cli = {.root = "/", .format = NULL, .vfs = -1, .exe = argv[0]};
         const vk_command *cmd;
         bool help = false;
         unsigned used = 0;
         int c, r, li = -1;
 
+        if (build_long_options() < 0) {
+                vk_err("out of memory");
+                return VK_EXIT_FAIL;
+        }
         opterr = 0; /* our own messages: getopt's would name argv[0] as it was typed */
         while ((c = getopt_long(argc, argv, ":nyvhao:", long_options, &li)) >= 0) {
                 switch (c) {
@@ -283,10 +402,19 @@ int main(int argc, char **argv) {
                         used |= OPT_FORCE;
                         break;
                 case VM_OPTION:
+                        /* a vm option's name may also be another command's own (diagnose --libvirt) */
+                        if (vk_strv_push(&cli.opt_names, long_options[li].name) < 0 ||
+                            vk_strv_push(&cli.opt_values, optarg ? optarg : "") < 0)
+                                return VK_EXIT_FAIL;
                         r = vk_cli_vm_option(&cli, long_options[li].name, optarg);
                         if (r)
                                 return r;
                         used |= OPT_VM;
+                        break;
+                case CMD_OPTION:
+                        if (vk_strv_push(&cli.opt_names, long_options[li].name) < 0 ||
+                            vk_strv_push(&cli.opt_values, optarg ? optarg : "") < 0)
+                                return VK_EXIT_FAIL;
                         break;
                 case ':':
                         vk_err("option %s needs a value; see 'vfiokit --help'", argv[optind - 1]);
@@ -328,6 +456,22 @@ int main(int argc, char **argv) {
                 usage_command(stderr, cmd);
                 return VK_EXIT_USAGE;
         }
+        /* vm options that this command declares as its own are its, not vm's */
+        if (used & OPT_VM && !(cmd->options & OPT_VM)) {
+                bool all_own = true;
+                for (size_t i = 0; i < cli.opt_names.n; i++)
+                        if (!find_cmdopt(cmd, cli.opt_names.v[i]) &&
+                            find_base_option(cli.opt_names.v[i])->val == VM_OPTION)
+                                all_own = false;
+                if (all_own)
+                        used &= ~OPT_VM;
+        }
+        if (!(cmd->options & OPT_VM))
+                for (size_t i = 0; i < cli.opt_names.n; i++)
+                        if (!find_cmdopt(cmd, cli.opt_names.v[i]) && !find_base_option(cli.opt_names.v[i])) {
+                                vk_err("%s: option --%s does not apply to this command", cmd->name, cli.opt_names.v[i]);
+                                return VK_EXIT_USAGE;
+                        }
         if (used & ~cmd->options) {
                 const struct {
                         unsigned flag;
@@ -341,10 +485,9 @@ int main(int argc, char **argv) {
                                        names[i].flag == OPT_VM ? "--" : "", names[i].name);
                                 break;
                         }
-                vk_strv_clear(&cli.force_host);
                 return VK_EXIT_USAGE;
         }
-        if (cli.format && !vk_streq(cmd->name, "vm") && !vk_streq(cli.format, "text") && !vk_streq(cli.format, "json") &&
+        if (cli.format && !vk_streq(cmd->name, "vm") && !find_cmdopt(cmd, "format") && !vk_streq(cli.format, "text") && !vk_streq(cli.format, "json") &&
             !vk_streq(cli.format, "dot")) {
                 vk_err("--format=%s: expected text, json or dot", cli.format);
                 return VK_EXIT_USAGE;
@@ -367,11 +510,9 @@ int main(int argc, char **argv) {
                 vk_err("%s changes the system and must run as root: sudo vfiokit %s (or --dry-run to see the plan)",
                        cmd->name, cmd->name);
                 vk_host_free(cli.host);
-                vk_strv_clear(&cli.force_host);
                 return VK_EXIT_FAIL;
         }
         r = cmd->run(&cli, argc, argv);
         vk_host_free(cli.host);
-        vk_strv_clear(&cli.force_host);
         return r;
 }
