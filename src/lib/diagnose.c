@@ -226,6 +226,25 @@ const char *vk_diag_match(vk_diag *d, const char *line, size_t len) {
         return i < 0 ? NULL : sigs[i].id;
 }
 
+size_t vk_diag_match_all(vk_diag *d, const char *line, size_t len, const char **ret, size_t max) {
+        const char *text = take_line(d, line, len);
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                bool seen = false;
+                if (regexec(&d->re[i], text, 0, NULL, 0) != 0)
+                        continue;
+                for (size_t k = 0; k < n && k < max; k++)
+                        seen = seen || vk_streq(ret[k], sigs[i].id);
+                if (seen)
+                        continue;
+                if (n < max)
+                        ret[n] = sigs[i].id;
+                n++;
+        }
+        return n;
+}
+
 /* The finding this hit belongs to: same signature and input, and the same device; a line that names no device
  * (QEMU's "Please ensure all devices…" after "group N is not viable") joins the last finding of its signature. */
 static vk_finding *find_group(vk_diag *d, const char *id, size_t input, const char *dev) {

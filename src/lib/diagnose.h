@@ -65,6 +65,9 @@ int vk_diag_feed(vk_diag *d, size_t input, const char *buf, size_t len);
 
 /* Which signature matches LINE: its id, or NULL. For tests and the fuzz target. */
 const char *vk_diag_match(vk_diag *d, const char *line, size_t len);
+/* Every distinct signature id whose regex matches LINE (at most max into ret); returns how many. For the tests
+ * that prove a real line matches exactly one signature. */
+size_t vk_diag_match_all(vk_diag *d, const char *line, size_t len, const char **ret, size_t max);
 /* Every signature id, in table order (NULL-terminated, static). */
 const char *const *vk_diag_signature_ids(void);
 
