@@ -195,7 +195,7 @@ int vk_diag_read_kernel_log(vk_diag *d, vk_host *h) {
         int r;
 
         if (!vk_host_is_live(h)) {
-                r = vk_diag_input_add(d, "var/log/dmesg in the root", &in);
+                r = vk_diag_input_add(d, "/var/log/dmesg", &in);
                 if (r < 0)
                         return r;
                 r = vk_host_open(h, "var/log/dmesg", O_RDONLY | O_NOCTTY, &fd);
@@ -275,7 +275,7 @@ int vk_diag_read_journal(vk_diag *d, vk_host *h) {
         _cleanup_free_ char *line = malloc(VK_DIAG_LINE_MAX + 1);
         size_t in, entries = 0;
         bool live = vk_host_is_live(h);
-        int r = vk_diag_input_add(d, live ? "journal (this boot)" : "journal in the root", &in);
+        int r = vk_diag_input_add(d, live ? "journal (this boot)" : "journal", &in);
 
         if (r < 0 || !line)
                 return r < 0 ? r : -ENOMEM;

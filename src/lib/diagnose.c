@@ -102,11 +102,7 @@ int vk_diag_new(vk_diag **ret) {
         return 0;
 }
 
-vk_diag *vk_diag_free(vk_diag *d) {
-        if (!d)
-                return NULL;
-        for (size_t i = 0; i < d->n_compiled; i++)
-                regfree(&d->re[i]);
+void vk_diag_reset(vk_diag *d) {
         for (size_t i = 0; i < d->n_inputs; i++) {
                 free(d->inputs[i].name);
                 free(d->inputs[i].error);
@@ -121,6 +117,18 @@ vk_diag *vk_diag_free(vk_diag *d) {
         for (size_t i = 0; i < d->n_advice; i++)
                 free(d->advice[i].text);
         free(d->advice);
+        d->inputs = NULL;
+        d->findings = NULL;
+        d->advice = NULL;
+        d->n_inputs = d->n_findings = d->n_advice = d->dropped = 0;
+}
+
+vk_diag *vk_diag_free(vk_diag *d) {
+        if (!d)
+                return NULL;
+        for (size_t i = 0; i < d->n_compiled; i++)
+                regfree(&d->re[i]);
+        vk_diag_reset(d);
         free(d);
         return NULL;
 }

@@ -51,6 +51,8 @@ typedef struct vk_diag vk_diag;
 /* Compile the signature table (once per vk_diag). -ENOMEM, or -EINVAL for a bad regex (a bug). */
 int vk_diag_new(vk_diag **ret);
 vk_diag *vk_diag_free(vk_diag *d);
+/* Forget every input, finding and advice; keep the compiled table (one vk_diag for many runs). */
+void vk_diag_reset(vk_diag *d);
 static inline void vk_diag_freep(vk_diag **d) { vk_diag_free(*d); }
 #define _cleanup_diag_ _cleanup_(vk_diag_freep)
 
