@@ -284,6 +284,7 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                "        --gpu|--usb-controller) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
                "        --os) COMPREPLY=($(compgen -W 'win11 win10 linux' -- \"$cur\")); return ;;\n"
                "        --audio) COMPREPLY=($(compgen -W 'none ich9' -- \"$cur\")); return ;;\n"
+               "        --symptom) COMPREPLY=($(compgen -W 'code43 tdr black-screen' -- \"$cur\")); return ;;\n"
                "        --connect) COMPREPLY=($(compgen -W 'qemu:///system qemu:///session' -- \"$cur\")); return ;;\n"
                "        --force-host-device) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
                "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu' -- \"$cur\")); return ;;\n"
@@ -315,6 +316,8 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                         printf("%s--%s", o == c->opts ? "\n            COMPREPLY+=($(compgen -W \"" : " ", o->name);
                 if (c->opts && c->opts->name)
                         printf("\" -- \"$cur\"))");
+                if (vk_startswith(c->args, "[FILE"))
+                        printf("\n            [[ $cur != -* ]] && _filedir");
                 if (vk_startswith(c->args, "DEVICE"))
                         printf("\n            [[ $cur != -* ]] && COMPREPLY+=($(compgen -W \"$(ls /sys/bus/pci/devices "
                                "2>/dev/null)\" -- \"$cur\"))");
