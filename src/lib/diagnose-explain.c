@@ -158,6 +158,7 @@ static int explain_group(vk_finding *x, const vk_model *m) {
         long gid = x->number >= 0 ? x->number : f ? f->iommu_group : -1;
         const vk_group *g = m && gid >= 0 ? vk_model_group(m, (int)gid) : NULL;
         _cleanup_free_ char *host = NULL, *crit = NULL;
+        const char *bind_addr = f && !vk_func_is_bridge(f) ? f->addr : NULL; /* bind refuses a bridge */
 
         x->cause = gid >= 0 ? vk_printf("QEMU cannot use IOMMU group %ld: a function in it is still on a host "
                                         "driver (VFIO needs every non-bridge function of the group on vfio-pci, or "
@@ -182,6 +183,8 @@ static int explain_group(vk_finding *x, const vk_model *m) {
                 if (vk_func_is_bridge(o) || !o->driver || vk_streq(o->driver, "vfio-pci") ||
                     vk_streq(o->driver, "pci-stub"))
                         continue;
+                if (!bind_addr)
+                        bind_addr = o->addr;
                 n = vk_printf("%s%s%s on %s", host ? host : "", host ? ", " : "", o->addr, o->driver);
                 free(host);
                 host = n;
@@ -192,7 +195,7 @@ static int explain_group(vk_finding *x, const vk_model *m) {
         else if (host)
                 x->fix = vk_printf("this host's group %ld has %s: move the whole group with vfiokit bind %s "
                                    "(journaled; vfiokit unbind gives it back)",
-                                   gid, host, f ? f->addr : m->funcs[g->members[0]].addr);
+                                   gid, host, bind_addr);
         else
                 x->fix = vk_printf("every non-bridge function of group %ld is on vfio-pci (or unbound) now, so the "
                                    "log is older than that: start the VM again", gid);
@@ -243,10 +246,18 @@ static int explain_memlock(vk_finding *x, vk_host *host, const host_facts *h) {
 static int explain_reset(vk_finding *x, const vk_model *m) {
         const vk_func *f = m && *x->device ? vk_model_find(m, x->device) : NULL;
 
+        _cleanup_free_ char *method = !f ? vk_strdup("")
+                                         : f->reset_method && (strstr(f->reset_method, "flr") ||
+                                                               strstr(f->reset_method, "pm"))
+                                                 ? vk_printf("; but this host lists reset_method '%s' for it now, so "
+                                                             "that log comes from another boot or host",
+                                                             f->reset_method)
+                                         : f->reset_method ? vk_printf("; its reset_method is '%s'", f->reset_method)
+                                                           : vk_strdup("; it has no reset_method at all");
+
         x->cause = vk_printf("%s has no reset QEMU can use (no FLR or PM reset, and a bus reset would reach devices "
-                             "outside the VM)%s%s%s, so it may keep state from its last user",
-                             dev_or(x, "the device"), f ? "; its reset_method is '" : "",
-                             f ? (f->reset_method ? f->reset_method : "") : "", f ? "'" : "");
+                             "outside the VM), so it may keep state from its last user%s",
+                             dev_or(x, "the device"), method ? method : "");
         x->fix = vk_printf("pass every function of its slot and IOMMU group together (vfiokit bind %s) so that a "
                            "bus reset becomes possible; AMD Polaris/Vega/Navi GPUs with the reset bug need the "
                            "vendor-reset module; for a chipset audio or USB controller this is only a warning",
