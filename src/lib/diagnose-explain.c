@@ -249,14 +249,15 @@ static int explain_reset(vk_finding *x, const vk_model *m) {
         _cleanup_free_ char *method = !f ? vk_strdup("")
                                          : f->reset_method && (strstr(f->reset_method, "flr") ||
                                                                strstr(f->reset_method, "pm"))
-                                                 ? vk_printf("; but this host lists reset_method '%s' for it now, so "
-                                                             "that log comes from another boot or host",
+                                                 ? vk_printf("; but this host lists reset_method '%s' for it, so what "
+                                                             "QEMU misses is only the bus (hot) reset and FLR still "
+                                                             "resets it: then the message is a warning",
                                                              f->reset_method)
                                          : f->reset_method ? vk_printf("; its reset_method is '%s'", f->reset_method)
                                                            : vk_strdup("; it has no reset_method at all");
 
-        x->cause = vk_printf("%s has no reset QEMU can use (no FLR or PM reset, and a bus reset would reach devices "
-                             "outside the VM), so it may keep state from its last user%s",
+        x->cause = vk_printf("QEMU found no reset for %s (no FLR or PM reset it could use, and a bus reset would reach "
+                             "devices outside the VM), so it may keep state from its last user%s",
                              dev_or(x, "the device"), method ? method : "");
         x->fix = vk_printf("pass every function of its slot and IOMMU group together (vfiokit bind %s) so that a "
                            "bus reset becomes possible; AMD Polaris/Vega/Navi GPUs with the reset bug need the "
