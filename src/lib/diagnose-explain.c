@@ -282,7 +282,7 @@ static int explain_power(vk_finding *x, const vk_model *m, bool header) {
                            dev,
                            f && f->driver && vk_startswith(f->driver, "nvidia")
                                    ? "; the host's nvidia driver holds it: stop nvidia-persistenced and bind it to "
-                                     "vfio-pci at boot (vfiokit boot plan)"
+                                     "vfio-pci at boot (vfio-pci.ids= on the kernel command line)"
                                    : "",
                            dev);
         return 0;
