@@ -21,3 +21,5 @@ int vk_diag_advice_add(vk_diag *d, const char *device, char *text);
 /* diagnose-explain.c: facts the symptom advice shares. *ret NULL when absent. */
 int vk_diag_facts_battery(vk_host *h, char **ret);
 int vk_diag_facts_kernel(vk_host *h, const vk_model *m, int *ret_major, char **ret_release);
+/* Whether diagnose-explain.c has the cause and fix of signature ID. */
+bool vk_diag_has_explainer(const char *id);

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "diagnose.h"
+#include "diagnose-internal.h"
 #include "fixture.h"
 #include "model.h"
 
@@ -140,6 +140,8 @@ static void test_every_signature_has_a_real_line(void **state) {
                         found = found || vk_streq(real_lines[i].id, *id);
                 if (!found)
                         fail_msg("signature %s has no real example line", *id);
+                if (!vk_diag_has_explainer(*id))
+                        fail_msg("signature %s has no cause and fix", *id);
         }
 }
 
