@@ -84,6 +84,47 @@ static void mark_overrides(vk_guest_vm *vm, const xmlNode *ov) {
         }
 }
 
+/* The first error libxml2 reports names the line to fix; later ones are its consequences. */
+typedef struct first_error {
+        int line;
+        char message[256];
+} first_error;
+
+static void on_xml_error(void *ctx, xmlErrorPtr e) {
+        first_error *f = ctx;
+        if (!f->message[0] && e && e->level >= XML_ERR_ERROR) {
+                f->line = e->line;
+                snprintf(f->message, sizeof(f->message), "%s", e->message ? e->message : "parse error");
+        }
+}
+
+static void ignore_generic_error(void *ctx, const char *msg, ...) {
+        (void)ctx;
+        (void)msg;
+}
+
+/* The library never prints: this thread's libxml2 messages go to on_xml_error while we parse. */
+static xmlDocPtr parse(const char *xml, size_t len, first_error *first) {
+        xmlGenericErrorFunc old_generic = xmlGenericError;
+        void *old_generic_ctx = xmlGenericErrorContext;
+        xmlStructuredErrorFunc old_structured = xmlStructuredError;
+        void *old_structured_ctx = xmlStructuredErrorContext;
+        xmlDocPtr doc;
+
+        xmlInitParser();
+        xmlSetGenericErrorFunc(NULL, ignore_generic_error);
+        xmlSetStructuredErrorFunc(first, on_xml_error);
+        /* no network, no DTD, no entity substitution: a domain never needs them */
+        doc = xmlReadMemory(len ? xml : "", (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+        xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+        xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+        if (doc && first->message[0]) { /* recovered from an error: still not well-formed */
+                xmlFreeDoc(doc);
+                doc = NULL;
+        }
+        return doc;
+}
+
 static void xml_doc_freep(xmlDocPtr *d) {
         if (*d)
                 xmlFreeDoc(*d);
@@ -92,22 +133,20 @@ static void xml_doc_freep(xmlDocPtr *d) {
 int vk_guest_vm_parse(const char *xml, size_t len, const char *path, vk_guest_vm *ret, vk_error *err) {
         _cleanup_(xml_doc_freep) xmlDocPtr doc = NULL;
         vk_guest_vm vm = {.found = true};
+        first_error first = {0};
         bool used[26] = {0};
         xmlNode *root, *devs, *c;
         int r = 0;
 
         if (len > INT32_MAX)
                 return vk_error_set(err, -EFBIG, "%s: too large for a domain definition", path);
-        xmlInitParser();
-        doc = xmlReadMemory(len ? xml : "", (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
-        if (!doc) {
-                xmlErrorPtr e = xmlGetLastError();
-                char why[256];
-                snprintf(why, sizeof(why), "%s", e && e->message ? e->message : "parse error");
+        if (!len)
+                return vk_error_set(err, -EINVAL, "%s: the file is empty; write the VM again with vfiokit vm new or "
+                                    "remove the file", path);
+        doc = parse(xml, len, &first);
+        if (!doc)
                 return vk_error_set(err, -EINVAL, "%s:%d: not well-formed XML (%s); fix it with virsh edit", path,
-                                    e ? e->line : 0, vk_strip(why));
-        }
+                                    first.line, first.message[0] ? vk_strip(first.message) : "no document");
         root = xmlDocGetRootElement(doc);
         if (!is_el(root, "domain", NULL))
                 return vk_error_set(err, -EINVAL, "%s: the root element is not <domain>: not a libvirt domain "
@@ -346,7 +385,7 @@ int vk_guest_readme(const vk_guest_opts *o, const vk_guest_vm *vm, const vk_mode
                    "   display cannot be accelerated.\n\n");
         fprintf(f, "5. Remote Desktop\n\n"
                    "   The answer file turns it on (fDenyTSConnections=false) and opens the firewall group \"Remote\n"
-                   "   Desktop\". From Linux: xfreerdp /v:ADDRESS /u:%s (or Remmina). Windows Home has no Remote\n"
+                   "   Desktop\". From Linux: xfreerdp /v:ADDRESS /u:\"%s\" (or Remmina). Windows Home has no Remote\n"
                    "   Desktop server. RDP brings its own display adapter: the GPU's picture is not what you see\n"
                    "   through it, so use it for setup and repairs, and streaming (step 6) for the GPU.\n",
                 o->user);
