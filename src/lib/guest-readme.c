@@ -95,6 +95,10 @@ static void on_xml_error(void *ctx, xmlErrorPtr e) {
         if (!f->message[0] && e && e->level >= XML_ERR_ERROR) {
                 f->line = e->line;
                 snprintf(f->message, sizeof(f->message), "%s", e->message ? e->message : "parse error");
+                vk_strip(f->message);
+                for (char *p = f->message; *p; p++) /* one line: libxml2 puts the offending bytes on a second */
+                        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                                *p = ' ';
         }
 }
 

@@ -15,7 +15,7 @@
 
 #include "atomicfile.h"
 
-/* Decode one UTF-8 sequence (already checked valid by xmlCheckUTF8); returns its length. */
+/* Decode one UTF-8 sequence (its bytes already checked by xml_utf8_chars); returns its length. */
 static size_t utf8_next(const unsigned char *s, uint32_t *cp) {
         if (s[0] < 0x80) {
                 *cp = s[0];
@@ -75,6 +75,38 @@ static char *base64(const unsigned char *in, size_t n) {
         return out;
 }
 
+/* Strict UTF-8 of characters XML 1.0 allows (no overlong forms, surrogates, U+FFFE/U+FFFF): the number of
+ * characters, or -1. libxml2's own xmlCheckUTF8 lets overlong forms through, which its parser then refuses. */
+static int xml_utf8_chars(const char *str) {
+        const unsigned char *s = (const unsigned char *)str;
+        int n = 0;
+
+        while (*s) {
+                uint32_t cp, min;
+                size_t len;
+                if (s[0] < 0x80)
+                        len = 1, min = 0;
+                else if ((s[0] & 0xe0) == 0xc0)
+                        len = 2, min = 0x80;
+                else if ((s[0] & 0xf0) == 0xe0)
+                        len = 3, min = 0x800;
+                else if ((s[0] & 0xf8) == 0xf0)
+                        len = 4, min = 0x10000;
+                else
+                        return -1;
+                for (size_t i = 1; i < len; i++)
+                        if ((s[i] & 0xc0) != 0x80)
+                                return -1;
+                utf8_next(s, &cp);
+                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff ||
+                    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
+                        return -1;
+                s += len;
+                n++;
+        }
+        return n;
+}
+
 int vk_guest_check_user(const char *name, vk_error *err) {
         static const char *const builtin[] = {"Administrator", "Guest", "DefaultAccount", "WDAGUtilityAccount"};
         bool only_dots_spaces = true;
@@ -82,16 +114,17 @@ int vk_guest_check_user(const char *name, vk_error *err) {
 
         if (!name || !*name)
                 return vk_error_set(err, -EINVAL, "--user: the account name is empty; give one such as --user gamer");
-        chars = xmlCheckUTF8(BAD_CAST name) ? xmlUTF8Strlen(BAD_CAST name) : -1;
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return vk_error_set(err, -EINVAL, "--user: the name holds a control character");
+        chars = xml_utf8_chars(name);
         if (chars < 0)
-                return vk_error_set(err, -EINVAL, "--user: the name is not valid UTF-8");
+                return vk_error_set(err, -EINVAL, "--user: the name is not valid UTF-8 text");
         if (chars > 20)
                 return vk_error_set(err, -EINVAL,
                                     "--user %s: %d characters; Windows allows at most 20 in a local account name",
                                     name, chars);
         for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-                if (*p < 0x20 || *p == 0x7f)
-                        return vk_error_set(err, -EINVAL, "--user: the name holds a control character");
                 if (strchr("\"/\\[]:;|=,+*?<>", *p))
                         return vk_error_set(err, -EINVAL,
                                             "--user %s: Windows does not allow '%c' in an account name "
@@ -136,14 +169,14 @@ bad:
 int vk_guest_check_password(const char *pw, vk_error *err) {
         int chars;
 
-        if (!xmlCheckUTF8(BAD_CAST pw))
-                return vk_error_set(err, -EINVAL, "the password is not valid UTF-8");
         for (const unsigned char *p = (const unsigned char *)pw; *p; p++)
                 if (*p < 0x20 || *p == 0x7f)
                         return vk_error_set(err, -EINVAL,
                                             "the password holds a control character (a second line?); put only the "
                                             "password in the file, one line");
-        chars = xmlUTF8Strlen(BAD_CAST pw);
+        chars = xml_utf8_chars(pw);
+        if (chars < 0)
+                return vk_error_set(err, -EINVAL, "the password is not valid UTF-8 text");
         if (chars > 127)
                 return vk_error_set(err, -EINVAL, "the password has %d characters; Windows takes at most 127", chars);
         return 0;

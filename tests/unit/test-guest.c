@@ -216,6 +216,7 @@ static void test_user_names(void **state) {
         static const char *const bad[] = {
                 "", "a\"b", "a/b", "a\\b", "a[b", "a]b", "a:b", "a;b", "a|b", "a=b", "a,b", "a+b", "a*b", "a?b",
                 "a<b", "a>b", "abcdefghijklmnopqrstu", "ääääääääääääääääääääää", "...", " . ", "a\tb", "\xff\xfe",
+                "\xe0\x9c\x9c" /* overlong */, "\xed\xa0\x80" /* a surrogate */, "\xef\xbf\xbf" /* U+FFFF */,
                 "Administrator", "guest",
         };
         static const char *const good[] = {"user", "Tom&Jerry's", "abcdefghijklmnopqrst", "ääääääääääääääääääää",
