@@ -174,9 +174,10 @@ int cmd_guest(vk_cli *cli, int argc, char **argv) {
         vk_guest_opts o = {.vm = argc > 1 ? argv[1] : NULL, .user = vk_cli_opt(cli, "user"),
                            .locale = vk_cli_opt(cli, "locale"), .os = VK_GUEST_WIN11,
                            .bypass_tpm_check = vk_cli_opt(cli, "bypass-tpm-check") != NULL};
-        vk_guest_vm vm = {0};
+        _cleanup_(vk_guest_vm_clear) vk_guest_vm vm = {0};
+        _cleanup_(vk_strv_clear) vk_strv warnings = {0};
         vk_guest_file files[MAX_FILES];
-        vk_strv iso_argv = {0}, warnings = {0};
+        vk_strv iso_argv = {0};
         vk_error err = {0};
         size_t n = 0, xml_len = 0, reg_len = 0;
         bool shared = false, changed = false;
@@ -234,11 +235,8 @@ int cmd_guest(vk_cli *cli, int argc, char **argv) {
                                                        "rdp-blank-password.reg lets RDP in without one: read its risk",
                                                        o.user));
 
-        if (vk_guest_autounattend(&o, &xml, &xml_len, &err) < 0) {
-                vk_guest_vm_clear(&vm);
-                vk_strv_clear(&warnings);
+        if (vk_guest_autounattend(&o, &xml, &xml_len, &err) < 0)
                 return vk_cli_fail(&err);
-        }
         files[n++] = (vk_guest_file){.name = "autounattend.xml", .data = xml, .len = xml_len};
         if (!*o.password) {
                 if (vk_guest_rdp_reg(&reg, &reg_len) < 0)
@@ -246,23 +244,17 @@ int cmd_guest(vk_cli *cli, int argc, char **argv) {
                 files[n++] = (vk_guest_file){.name = "rdp-blank-password.reg", .data = reg, .len = reg_len};
         }
         r = vk_guest_readme(&o, &vm, m, reg != NULL, iso, &readme);
-        vk_guest_vm_clear(&vm);
-        if (r < 0) {
-                vk_strv_clear(&warnings);
+        if (r < 0)
                 return vk_err_errno(r, "README-guest.txt");
-        }
         files[n++] = (vk_guest_file){.name = "README-guest.txt", .data = readme, .len = strlen(readme)};
 
         /* everything is checked before the first byte is written */
         if (vk_guest_open_dir(out, cli->dry_run, &dirfd, &err) < 0 ||
-            vk_guest_plan_files(dirfd, out, files, n, cli->force, &err) < 0) {
-                vk_strv_clear(&warnings);
+            vk_guest_plan_files(dirfd, out, files, n, cli->force, &err) < 0)
                 return vk_cli_fail(&err);
-        }
         for (size_t i = 0; i < n; i++)
                 changed |= files[i].action != VK_GUEST_SAME;
         if (iso && changed && !cli->force && access(iso, F_OK) == 0) {
-                vk_strv_clear(&warnings);
                 vk_err("--iso %s exists and the files it would pack are new; nothing was written (--force replaces "
                        "it)", iso);
                 return VK_EXIT_REFUSED;
@@ -270,10 +262,8 @@ int cmd_guest(vk_cli *cli, int argc, char **argv) {
         if (!cli->dry_run && password && faccessat(dirfd, "rdp-blank-password.reg", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 vk_strv_push_take(&warnings, vk_printf("%s/rdp-blank-password.reg is left from a run without a "
                                                        "password: delete it", out));
-        if (!cli->dry_run && vk_guest_write_files(dirfd, out, files, n, &err) < 0) {
-                vk_strv_clear(&warnings);
+        if (!cli->dry_run && vk_guest_write_files(dirfd, out, files, n, &err) < 0)
                 return vk_cli_fail(&err);
-        }
 
         json_object *jo = json_object_new_object(), *jf = json_object_new_array(), *jw = json_object_new_array();
         json_object_object_add(jo, "vm", json_object_new_string(o.vm));
@@ -322,7 +312,6 @@ int cmd_guest(vk_cli *cli, int argc, char **argv) {
         else if (r == VK_EXIT_OK)
                 printf("next: %s/README-guest.txt\n", out);
         json_object_put(jo);
-        vk_strv_clear(&warnings);
         if (password)
                 explicit_bzero(password, strlen(password));
         return r;
