@@ -4,7 +4,8 @@
 # the UTF-16LE .reg as its first bytes in hex and its text through iconv).
 # usage: guest-golden.sh VFIOKIT SRCDIR NAME HOST OVERLAY|- MODE ARGS...   (VFIOKIT_REGEN=1 rewrites the golden file)
 # MODE: once; twice (a second identical run must change nothing); conflict (--out already holds another
-# autounattend.xml); unwritable (--out is a path below a regular file).
+# autounattend.xml); unwritable (--out is a path below a regular file); stale (a first run without a password
+# left rdp-blank-password.reg, and the password file is readable by others).
 # In ARGS @OUT@ is the output directory, @PW@ a password file (0600) holding "pa&ss<wörd>", @TMP@ the scratch dir.
 set -u
 vfiokit=$(realpath "$1") src=$2 name=$3 host=$4 overlay=$5 mode=$6
@@ -42,6 +43,10 @@ run() {
         echo "--- exit $rc"
 }
 
+if [ "$mode" = stale ]; then
+        NO_COLOR=1 "$vfiokit" --root "$tmp/root" guest media stale --out "$out" >/dev/null 2>&1 || exit 1
+        chmod 644 "$tmp/pw"
+fi
 {
         run "$@"
         if [ "$mode" = twice ]; then
