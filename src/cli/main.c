@@ -34,6 +34,9 @@ const vk_command vk_commands[] = {
         {"diagnose", "[FILE...]", 0, 64, false, 0,
          "match logs (files, --dmesg, --journal, --libvirt VM) against known failure signatures: cause and fix",
          cmd_diagnose, diagnose_opts},
+        {"guest", "media VM", 2, 2, false, OPT_FORCE,
+         "write what the Windows guest needs: autounattend.xml, the RDP .reg, the after-install steps (--out DIR)",
+         cmd_guest, guest_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion, NULL},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
@@ -203,7 +206,8 @@ static void usage_command(FILE *out, const vk_command *c) {
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                 if (c->options & option_help[i].flag &&
                     !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST)) && /* vm says its own */
-                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")))
+                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")) &&
+                    !(option_help[i].flag == OPT_FORCE && find_cmdopt(c, "force")))
                         fprintf(out, "%s\n", option_help[i].text);
         for (const vk_cmdopt *o = c->opts; o && o->name; o++) {
                 char left[64];
