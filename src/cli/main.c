@@ -31,6 +31,9 @@ const vk_command vk_commands[] = {
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
          "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
+        {"export", "[DEVICE...] | --fleet CAPTURE.tar...", 0, 256, false, OPT_FORMAT | OPT_FORCE,
+         "device selectors for KubeVirt, Nova or Proxmox (--format), from this host or many hosts' captures",
+         cmd_export, export_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
@@ -200,7 +203,8 @@ static void usage_command(FILE *out, const vk_command *c) {
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                 if (c->options & option_help[i].flag &&
                     !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST)) && /* vm says its own */
-                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")))
+                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")) &&
+                    !(option_help[i].flag == OPT_FORCE && find_cmdopt(c, "force")))
                         fprintf(out, "%s\n", option_help[i].text);
         for (const vk_cmdopt *o = c->opts; o && o->name; o++) {
                 char left[64];
