@@ -188,7 +188,7 @@ static int check_unit(const vk_model *m, vk_export_unit *u) {
                                               vk_printf("%s is an SR-IOV PF with %d VFs: vfio-pci refuses it "
                                                         "(export a VF instead)",
                                                         x->addr, f->sriov_numvfs));
-                if (r >= 0 && f && x->role == VK_EXPORT_GROUP) {
+                if (r >= 0 && f && x->role == VK_EXPORT_GROUP && !vk_model_critical(m, x->addr)) {
                         unsigned base = f->class_code >> 16;
                         if (base == 0x01 || base == 0x02)
                                 r = vk_strv_push_take(&u->unsafe,
