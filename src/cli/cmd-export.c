@@ -162,9 +162,9 @@ int cmd_export(vk_cli *cli, int argc, char **argv) {
         }
         r = vk_export_merge(&e, cli->force, &err);
         if (r < 0) {
-                if (!cli->json)
-                        for (size_t i = 0; i < e.warnings.n && !err.refused; i++)
-                                vk_err("warning: %s", e.warnings.v[i]);
+                /* "nothing safe to export": the warnings are the reasons */
+                for (size_t i = 0; i < e.warnings.n && vk_startswith(err.msg, "nothing"); i++)
+                        vk_err("warning: %s", e.warnings.v[i]);
                 return vk_cli_fail(&err);
         }
         return print_export(cli, &e, fmt);

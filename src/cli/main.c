@@ -31,8 +31,8 @@ const vk_command vk_commands[] = {
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
          "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
-        {"export", "[DEVICE...] | --fleet CAPTURE.tar...", 0, 256, false, OPT_FORMAT | OPT_FORCE,
-         "device selectors for KubeVirt, Nova or Proxmox (--format), from this host or many hosts' captures",
+        {"export", "[DEVICE...]", 0, 256, false, OPT_FORMAT | OPT_FORCE,
+         "device selectors for KubeVirt, Nova or Proxmox (--format): this host's, or many captures' (--fleet)",
          cmd_export, export_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };

@@ -237,17 +237,30 @@ static const char *host_list(const vk_export *e, char *buf, size_t size) {
         return buf;
 }
 
-/* The comment lines every text output starts with: which ids each node must give to vfio-pci. */
+/* The comment lines every text output starts with: how each node hands the functions to vfio-pci. An id
+ * that a function staying with the host also has cannot go into vfio-pci.ids: that would take it too. */
 static void print_vfio_ids(FILE *f, const vk_export *e) {
         fprintf(f, "# Each node must have these functions on vfio-pci (kernel command line, or vfiokit bind):\n");
         for (size_t h = 0; h < e->hosts.n; h++) {
-                vk_strv ids = {0};
+                vk_strv ids = {0}, shared = {0}, addrs = {0};
                 for (size_t i = 0; i < e->n_units; i++) {
                         const vk_export_unit *u = &e->units[i];
                         for (size_t k = 0; u->included && vk_streq(u->host, e->hosts.v[h]) && k < u->n_funcs; k++) {
+                                const vk_export_func *x = &u->funcs[k];
+                                int exported = 0;
                                 char id[16];
-                                snprintf(id, sizeof(id), "%04x:%04x", u->funcs[k].vendor, u->funcs[k].device);
-                                if (!vk_strv_contains(&ids, id))
+
+                                for (size_t j = 0; j < e->n_units; j++)
+                                        for (size_t l = 0; e->units[j].included && l < e->units[j].n_funcs; l++)
+                                                exported += vk_streq(e->units[j].host, e->hosts.v[h]) &&
+                                                            e->units[j].funcs[l].vendor == x->vendor &&
+                                                            e->units[j].funcs[l].device == x->device;
+                                snprintf(id, sizeof(id), "%04x:%04x", x->vendor, x->device);
+                                if (exported < x->same_id) {
+                                        if (!vk_strv_contains(&shared, id))
+                                                vk_strv_push(&shared, id);
+                                        vk_strv_push(&addrs, x->addr);
+                                } else if (!vk_strv_contains(&ids, id))
                                         vk_strv_push(&ids, id);
                         }
                 }
@@ -257,7 +270,19 @@ static void print_vfio_ids(FILE *f, const vk_export *e) {
                                 fprintf(f, "%s%s", i ? "," : "", ids.v[i]);
                         fputc('\n', f);
                 }
+                if (shared.n) {
+                        fprintf(f, "#   %s: by address (vfiokit bind, or vfiokit sriov --bind for VFs):", e->hosts.v[h]);
+                        for (size_t i = 0; i < addrs.n; i++)
+                                fprintf(f, " %s", addrs.v[i]);
+                        fprintf(f, "\n#     never vfio-pci.ids=");
+                        for (size_t i = 0; i < shared.n; i++)
+                                fprintf(f, "%s%s", i ? "," : "", shared.v[i]);
+                        fprintf(f, ": a function that stays with the host has %s too\n",
+                                shared.n == 1 ? "that id" : "those ids");
+                }
                 vk_strv_clear(&ids);
+                vk_strv_clear(&shared);
+                vk_strv_clear(&addrs);
         }
 }
 

@@ -121,8 +121,9 @@ static bool unit_has(const vk_export_unit *u, const char *addr) {
         return false;
 }
 
-static int unit_add(vk_export_unit *u, const vk_func *f, vk_export_role role) {
+static int unit_add(const vk_model *m, vk_export_unit *u, const vk_func *f, vk_export_role role) {
         vk_export_func *v;
+        int same_id = 0;
 
         if (unit_has(u, f->addr))
                 return 0;
@@ -136,6 +137,10 @@ static int unit_add(vk_export_unit *u, const vk_func *f, vk_export_role role) {
         snprintf(v->addr, sizeof(v->addr), "%s", f->addr);
         /* nova's libvirt driver: a function with a physfn is a VF, one that can have VFs is a PF */
         v->device_type = f->physfn ? "type-VF" : f->sriov_totalvfs > 0 ? "type-PF" : "type-PCI";
+        /* vfio-pci.ids would claim every one of them at boot */
+        for (size_t i = 0; i < m->n_funcs; i++)
+                same_id += m->funcs[i].ids_valid && m->funcs[i].vendor == f->vendor && m->funcs[i].device == f->device;
+        v->same_id = same_id;
         v->name = vk_strdup(f->device_name);
         v->vendor_name = vk_strdup(f->vendor_name);
         if ((f->device_name && !v->name) || (f->vendor_name && !v->vendor_name)) {
@@ -164,6 +169,7 @@ static int check_unit(const vk_model *m, vk_export_unit *u) {
         const vk_func *dev = vk_model_find(m, u->funcs[0].addr);
         int r = 0;
 
+        u->impossible = (dev && vk_func_is_bridge(dev)) || u->funcs[0].iommu_group < 0;
         if (dev && vk_func_is_bridge(dev))
                 r = vk_strv_push_take(&u->unsafe, vk_printf("%s is a PCI bridge: vfio-pci does not take bridges",
                                                             dev->addr));
@@ -183,11 +189,13 @@ static int check_unit(const vk_model *m, vk_export_unit *u) {
                                                       vk_printf("%s is %s (%s)", x->addr,
                                                                 critical_text(m->critical[k].kind),
                                                                 m->critical[k].detail ? m->critical[k].detail : "?"));
-                if (r >= 0 && f && f->sriov_numvfs > 0)
+                if (r >= 0 && f && f->sriov_numvfs > 0 && !vk_func_is_bridge(f)) {
+                        u->impossible = true;
                         r = vk_strv_push_take(&u->unsafe,
                                               vk_printf("%s is an SR-IOV PF with %d VFs: vfio-pci refuses it "
                                                         "(export a VF instead)",
                                                         x->addr, f->sriov_numvfs));
+                }
                 if (r >= 0 && f && x->role == VK_EXPORT_GROUP && !vk_model_critical(m, x->addr)) {
                         unsigned base = f->class_code >> 16;
                         if (base == 0x01 || base == 0x02)
@@ -250,12 +258,12 @@ static int add_unit(vk_export *e, const vk_model *m, const char *host, vk_func *
         if (host_has(e, host, dev->addr))
                 return 0; /* already exported with another device of its slot or group */
         u.host = strdup(host);
-        r = u.host ? unit_add(&u, dev, VK_EXPORT_DEVICE) : -ENOMEM;
+        r = u.host ? unit_add(m, &u, dev, VK_EXPORT_DEVICE) : -ENOMEM;
         /* functions are sorted by address: a slot's functions are neighbours */
         for (size_t i = 0; i < m->n_funcs && r >= 0; i++) {
                 const vk_func *o = &m->funcs[i];
                 if (o != dev && same_slot(o, dev) && !vk_func_sriov_related(o, dev) && !vk_func_is_bridge(o))
-                        r = unit_add(&u, o, VK_EXPORT_COMPANION);
+                        r = unit_add(m, &u, o, VK_EXPORT_COMPANION);
         }
         /* the groups of the device and of each companion (an ACS override may split a card) */
         for (size_t i = 0; i < u.n_funcs && r >= 0; i++) {
@@ -263,7 +271,7 @@ static int add_unit(vk_export *e, const vk_model *m, const char *host, vk_func *
                 for (size_t k = 0; g && k < g->n_members && r >= 0; k++) {
                         const vk_func *o = &m->funcs[g->members[k]];
                         if (!vk_func_is_bridge(o))
-                                r = unit_add(&u, o, VK_EXPORT_GROUP);
+                                r = unit_add(m, &u, o, VK_EXPORT_GROUP);
                 }
         }
         if (r >= 0)
@@ -355,11 +363,11 @@ static char *describe_difference(const vk_export_unit *u, const vk_export_unit *
                          ref->funcs[0].addr);
 }
 
-static int warn_unit(vk_export *e, const vk_export_unit *u, const char *why) {
+static int warn_unit(vk_export *e, const vk_export_unit *u, bool forced, const char *why) {
         const vk_export_func *d = &u->funcs[0];
         return vk_strv_push_take(&e->warnings,
                                  vk_printf("%s: %s [%04x:%04x] %s: %s", u->host, d->addr, d->vendor, d->device,
-                                           e->force ? "included by --force although" : "left out", why));
+                                           forced ? "included by --force although" : "left out", why));
 }
 
 static char *join(const vk_strv *v, const char *sep) {
@@ -388,19 +396,21 @@ int vk_export_merge(vk_export *e, bool force, vk_error *err) {
         /* a device the user named on this host: refuse instead of quietly leaving it out */
         for (size_t i = 0; i < e->n_units; i++) {
                 const vk_export_unit *u = &e->units[i];
-                if (u->named && u->unsafe.n && !force) {
+                if (u->named && u->unsafe.n && (!force || u->impossible)) {
                         _cleanup_free_ char *why = join(&u->unsafe, "; ");
-                        return vk_error_refuse(err, "%s [%04x:%04x] is not safe to pass: %s; export another "
-                                               "device, or --force to export it anyway", u->funcs[0].addr,
-                                               u->funcs[0].vendor, u->funcs[0].device, why ? why : "unsafe");
+                        return vk_error_refuse(err, "%s [%04x:%04x] %s: %s; export another device%s",
+                                               u->funcs[0].addr, u->funcs[0].vendor, u->funcs[0].device,
+                                               u->impossible ? "cannot be passed" : "is not safe to pass",
+                                               why ? why : "unsafe",
+                                               u->impossible ? "" : ", or --force to export it anyway");
                 }
         }
         for (size_t i = 0; i < e->n_units && r >= 0; i++) {
                 vk_export_unit *u = &e->units[i];
-                u->included = !u->unsafe.n || force;
+                u->included = !u->unsafe.n || (force && !u->impossible);
                 if (u->unsafe.n) {
                         _cleanup_free_ char *why = join(&u->unsafe, "; ");
-                        r = why ? warn_unit(e, u, why) : -ENOMEM;
+                        r = why ? warn_unit(e, u, u->included, why) : -ENOMEM;
                 }
         }
         /* one device model across the fleet: the majority's hardware is the reference, ties go to the first */
@@ -430,7 +440,7 @@ int vk_export_merge(vk_export *e, bool force, vk_error *err) {
                 }
                 if (ref && !same_hardware(u, ref)) {
                         u->inconsistent = describe_difference(u, ref);
-                        r = u->inconsistent ? warn_unit(e, u, u->inconsistent) : -ENOMEM;
+                        r = u->inconsistent ? warn_unit(e, u, force, u->inconsistent) : -ENOMEM;
                         u->included = force;
                 }
         }
@@ -439,12 +449,14 @@ int vk_export_merge(vk_export *e, bool force, vk_error *err) {
         for (size_t i = 0; i < e->n_units; i++)
                 n_included += e->units[i].included;
         if (n_included == 0) {
-                _cleanup_free_ char *why = join(&e->warnings, "; ");
+                bool forceable = false;
+                for (size_t i = 0; i < e->n_units; i++)
+                        forceable |= !e->units[i].impossible;
                 if (e->n_units == 0)
                         return vk_error_set(err, -ENOENT, "nothing to export: no GPU%s; name a device (vfiokit list "
                                             "--all shows every function)", e->hosts.n > 1 ? " on any host" : "");
-                return vk_error_refuse(err, "nothing safe to export: %s; --force exports it anyway",
-                                       why ? why : "every device is unsafe");
+                return vk_error_refuse(err, "nothing safe to export (the warnings above say why)%s",
+                                       forceable && !force ? "; --force exports what vfio-pci can take anyway" : "");
         }
         return 0;
 }

@@ -29,6 +29,7 @@ typedef struct vk_export_func {
         int iommu_group; /* -1 without an IOMMU */
         vk_export_role role;
         const char *device_type; /* Nova's "type-PCI", "type-PF" (SR-IOV capable) or "type-VF" */
+        int same_id;             /* functions of its host with its vendor:device, itself included */
         char *name;              /* pci.ids device name, NULL when unknown */
         char *vendor_name;
 } vk_export_func;
@@ -39,6 +40,7 @@ typedef struct vk_export_unit {
         vk_export_func *funcs;  /* funcs[0] is the device */
         size_t n_funcs;
         vk_strv unsafe;         /* why passing it would hurt the host or cannot work; empty when safe */
+        bool impossible;        /* vfio-pci cannot take it at all (bridge, PF with VFs, no IOMMU): no --force */
         char *inconsistent;     /* how it differs from the same device on the other hosts (fleet), or NULL */
         char *composition;      /* its functions' ids split by IOMMU group: "[10de:2484 10de:228b]" */
         bool named;             /* the user named it (a refusal, not a note, when unsafe) */
@@ -69,8 +71,9 @@ int vk_export_add_host(vk_export *e, const vk_model *m, const char *host, const 
                        const char *const *devices, size_t n_devices, bool must_match, vk_error *err);
 
 /* Decide what goes into the mapping: safe units that agree with the rest of the fleet (majority, ties to
- * the first host), every unit with force. Fills e->warnings. A named unsafe device without force is a
- * refusal (err->refused, -EPERM); nothing left to export is one too. */
+ * the first host); with force also the unsafe and inconsistent ones that vfio-pci can take. Fills
+ * e->warnings. A named unsafe device is a refusal (err->refused, -EPERM); nothing left to export is one too
+ * (the warnings say why). */
 int vk_export_merge(vk_export *e, bool force, vk_error *err);
 
 /* Names derived from pci.ids, each valid where it is used; NULL on no memory. */
