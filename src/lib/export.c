@@ -523,7 +523,7 @@ char *vk_export_mapping_id(const vk_export_func *f) {
 
         if (!s)
                 return NULL;
-        if (!isalpha((unsigned char)s[0]))
+        if (!isalpha((unsigned char)s[0]) || strlen(s) < 2)
                 return vk_printf("pci_%s", s);
         return TAKE_PTR(s);
 }
