@@ -287,7 +287,7 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                "        --audio) COMPREPLY=($(compgen -W 'none ich9' -- \"$cur\")); return ;;\n"
                "        --connect) COMPREPLY=($(compgen -W 'qemu:///system qemu:///session' -- \"$cur\")); return ;;\n"
                "        --force-host-device) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
-               "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu' -- \"$cur\")); return ;;\n"
+               "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu kubevirt nova proxmox' -- \"$cur\")); return ;;\n"
                "    esac\n"
                "    local cmd= i\n"
                "    for ((i = 1; i < cword; i++)); do\n"

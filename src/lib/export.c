@@ -333,10 +333,11 @@ int vk_export_add_host(vk_export *e, const vk_model *m, const char *host, const 
                                 return vk_error_set(err, r, "out of memory");
                         continue;
                 }
-                /* an id that matches several functions exports each of them (two cards of one model) */
-                for (size_t i = 0; r >= 0 && i < (r == -ENOTUNIQ ? matches.n : 1); i++) {
+                /* an id that matches several functions exports each of them (two cards of one model, an SR-IOV
+                 * PF's VFs); those that are unsafe are left out as unnamed GPUs are, not refused */
+                for (size_t i = 0; (r >= 0 || r == -ENOTUNIQ) && i < (r == -ENOTUNIQ ? matches.n : 1); i++) {
                         vk_func *x = r == -ENOTUNIQ ? vk_model_find(m, matches.v[i]) : f;
-                        int k = x ? add_unit(e, m, host, x, must_match) : 0;
+                        int k = x ? add_unit(e, m, host, x, must_match && r >= 0) : 0;
                         if (k < 0) {
                                 vk_strv_clear(&matches);
                                 return vk_error_set(err, k, "out of memory");
