@@ -18,6 +18,9 @@
 typedef struct unpacker {
         struct archive *a;
         int rootfd;
+        /* the directory of the previous entry: a capture is sorted, so most entries share it */
+        char cached[4096];
+        int cached_fd;
         const char *name;
         uint64_t total;
         vk_error *err;
@@ -54,11 +57,32 @@ static int split_path(unpacker *u, const char *path, char *buf, size_t size, cha
 
 /* Open (creating as needed) the directory of comp[0..n), never through a symlink. */
 static int open_dirs(unpacker *u, char **comp, size_t n, const char *path, int *ret_fd) {
-        int fd = fcntl(u->rootfd, F_DUPFD_CLOEXEC, 3);
+        char key[4096];
+        size_t used = 0;
+        int fd;
 
+        for (size_t i = 0; i < n && used < sizeof(key); i++)
+                used += (size_t)snprintf(key + used, sizeof(key) - used, "%s/", comp[i]);
+        key[used < sizeof(key) ? used : sizeof(key) - 1] = 0;
+        /* a directory once made stays one: a later entry of the same name fails with EEXIST */
+        if (u->cached_fd >= 0 && vk_streq(key, u->cached)) {
+                fd = fcntl(u->cached_fd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return vk_error_set(u->err, -errno, "%s: %s", u->name, strerror(errno));
+                *ret_fd = fd;
+                return 0;
+        }
+        /* a child of the cached directory (a directory entry and then its files): walk on from there */
+        size_t start = 0, clen = strlen(u->cached);
+        if (u->cached_fd >= 0 && clen && clen < used && strncmp(key, u->cached, clen) == 0) {
+                for (size_t i = 0; i < clen; i++)
+                        start += u->cached[i] == '/';
+                fd = fcntl(u->cached_fd, F_DUPFD_CLOEXEC, 3);
+        } else
+                fd = fcntl(u->rootfd, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return vk_error_set(u->err, -errno, "%s: %s", u->name, strerror(errno));
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = start; i < n; i++) {
                 int next;
                 if (mkdirat(fd, comp[i], 0755) < 0 && errno != EEXIST) {
                         int r = -errno;
@@ -73,6 +97,10 @@ static int open_dirs(unpacker *u, char **comp, size_t n, const char *path, int *
                                             "directory (a symlink or a file); refusing it", u->name, path, comp[i]);
                 fd = next;
         }
+        if (u->cached_fd >= 0)
+                close(u->cached_fd);
+        u->cached_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        snprintf(u->cached, sizeof(u->cached), "%s", u->cached_fd >= 0 ? key : "");
         *ret_fd = fd;
         return 0;
 }
@@ -198,7 +226,7 @@ int vk_capture_remove(const char *dir) {
 
 int vk_capture_unpack_fd(int fd, const char *name, const char *parent, char **ret_dir, vk_error *err) {
         _cleanup_free_ char *dir = NULL;
-        unpacker u = {.name = name, .rootfd = -1, .err = err};
+        unpacker u = {.name = name, .rootfd = -1, .cached_fd = -1, .err = err};
         struct archive_entry *ae;
         size_t entries = 0;
         int r = 0;
@@ -251,6 +279,8 @@ out:
                 archive_read_free(u.a);
         if (u.rootfd >= 0)
                 close(u.rootfd);
+        if (u.cached_fd >= 0)
+                close(u.cached_fd);
         if (r < 0) {
                 vk_capture_remove(dir);
                 return r;
