@@ -37,6 +37,9 @@ const vk_command vk_commands[] = {
         {"guest", "media VM", 2, 2, false, OPT_FORCE,
          "write what the Windows guest needs: autounattend.xml, the RDP .reg, the after-install steps (--out DIR)",
          cmd_guest, guest_opts},
+        {"export", "[DEVICE...]", 0, 256, false, OPT_FORMAT | OPT_FORCE,
+         "device selectors for KubeVirt, Nova or Proxmox (--format): this host's, or many captures' (--fleet)",
+         cmd_export, export_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion, NULL},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
@@ -291,7 +294,7 @@ int cmd_completion(vk_cli *cli, int argc, char **argv) {
                "        --symptom) COMPREPLY=($(compgen -W 'code43 tdr black-screen' -- \"$cur\")); return ;;\n"
                "        --connect) COMPREPLY=($(compgen -W 'qemu:///system qemu:///session' -- \"$cur\")); return ;;\n"
                "        --force-host-device) COMPREPLY=($(compgen -W \"$(ls /sys/bus/pci/devices 2>/dev/null)\" -- \"$cur\")); return ;;\n"
-               "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu' -- \"$cur\")); return ;;\n"
+               "        --format) COMPREPLY=($(compgen -W 'text json dot libvirt qemu kubevirt nova proxmox' -- \"$cur\")); return ;;\n"
                "    esac\n"
                "    local cmd= i\n"
                "    for ((i = 1; i < cword; i++)); do\n"

@@ -13,6 +13,8 @@
 static const char *const config_files[] = {
         "etc/default/grub", "etc/kernel/cmdline", "etc/mkinitcpio.conf", "etc/initramfs-tools/modules",
         "etc/booster.yaml", "etc/libvirt/hooks/qemu", "proc/net/ipv6_route",
+        /* export --fleet names each host's node by it */
+        "etc/hostname",
         /* names are looked up in the root's pci.ids: carry it so names match elsewhere */
         "usr/share/misc/pci.ids", "usr/share/hwdata/pci.ids",
 };
