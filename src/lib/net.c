@@ -100,35 +100,41 @@ void vk_net_link_clear(vk_net_link *l) {
         *l = (vk_net_link){0};
 }
 
+/* One attribute of sys/class/net/NAME, stripped; NULL when absent. */
+static char *link_attr(vk_host *h, const char *name, const char *attr) {
+        _cleanup_free_ char *p = vk_printf("sys/class/net/%s/%s", name, attr);
+        char *v = NULL;
+        if (!p || vk_host_read_file(h, p, 4096, &v, NULL) < 0)
+                return NULL;
+        vk_strip(v);
+        return v;
+}
+
 int vk_net_link_read(vk_host *h, const char *name, vk_net_link *ret) {
-        _cleanup_free_ char *dir = vk_printf("sys/class/net/%s", name), *p = NULL, *v = NULL, *drv = NULL;
+        _cleanup_free_ char *dir = vk_printf("sys/class/net/%s", name), *drvlink = NULL, *drv = NULL,
+                            *uevent = NULL, *type = NULL;
         vk_net_link l = {0};
         bool is_dir = false;
+        char *t;
 
         if (!dir)
                 return -ENOMEM;
         if (vk_host_stat(h, dir, &is_dir) < 0 || !is_dir)
                 return -ENOENT;
         snprintf(l.name, sizeof(l.name), "%s", name);
-        if ((p = vk_printf("%s/address", dir)) && vk_host_read_file(h, p, 256, &v, NULL) >= 0 && *vk_strip(v))
-                l.mac = TAKE_PTR(v);
-        free(p);
-        free(v);
-        v = NULL;
-        if ((p = vk_printf("%s/device/driver", dir)) && vk_host_readlink(h, p, &drv) >= 0)
-                l.driver = strdup(strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv);
-        free(p);
-        /* networkd's Type: the uevent's DEVTYPE (bridge, wlan, …) or, for plain ARPHRD_ETHER, "ether" */
-        if ((p = vk_printf("%s/uevent", dir)) && vk_host_read_file(h, p, 4096, &v, NULL) >= 0) {
-                char *t = strstr(v, "DEVTYPE=");
-                if (t)
-                        l.type = strndup(t + 8, strcspn(t + 8, "\n"));
+        l.mac = link_attr(h, name, "address");
+        if (l.mac && !*l.mac) {
+                free(l.mac);
+                l.mac = NULL;
         }
-        free(p);
-        free(v);
-        v = NULL;
-        if (!l.type && (p = vk_printf("%s/type", dir)) && vk_host_read_file(h, p, 64, &v, NULL) >= 0)
-                l.type = strdup(vk_streq(vk_strip(v), "1") ? "ether" : vk_streq(v, "772") ? "loopback" : "none");
+        if ((drvlink = vk_printf("%s/device/driver", dir)) && vk_host_readlink(h, drvlink, &drv) >= 0)
+                l.driver = strdup(strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv);
+        /* networkd's Type: the uevent's DEVTYPE (bridge, wlan, …) or, for plain ARPHRD_ETHER, "ether" */
+        uevent = link_attr(h, name, "uevent");
+        if (uevent && (t = strstr(uevent, "DEVTYPE=")))
+                l.type = strndup(t + 8, strcspn(t + 8, "\n"));
+        if (!l.type && (type = link_attr(h, name, "type")))
+                l.type = strdup(vk_streq(type, "1") ? "ether" : vk_streq(type, "772") ? "loopback" : "none");
         *ret = l;
         /* the name lives in *ret itself: point at that copy, not at this stack frame */
         ret->match = (vk_net_iface){.name = ret->name, .mac = ret->mac, .driver = ret->driver, .type = ret->type};
