@@ -62,12 +62,12 @@ static void print_prefixed(const char *prefix, const char *text) {
 }
 
 /* New files in full; a changed file as a one-hunk unified diff. */
-static void print_files(const vk_cli *cli, const vk_net_plan *p, bool remove) {
-        const char *would = cli->dry_run ? "would " : "";
+static void print_files(const vk_net_plan *p, bool remove, bool will_not_happen) {
+        const char *would = will_not_happen ? "would " : "";
         for (size_t i = 0; i < p->n_files; i++) {
                 const vk_net_file *f = &p->files[i];
                 if (remove && !f->content) {
-                        printf("%sremove /%s\n", cli->dry_run ? "would " : "", f->path);
+                        printf("%sremove /%s\n", would, f->path);
                 } else if (remove) {
                         printf("%srestore /%s from /%s.vfiokit-orig\n", would, f->path, f->path);
                 } else if (vk_streq(f->old, f->content)) {
@@ -169,6 +169,11 @@ static int refuse_trial(void) {
         return VK_EXIT_USAGE;
 }
 
+static bool over_ssh(void) {
+        const char *ssh = getenv("SSH_CONNECTION");
+        return ssh && *ssh;
+}
+
 /* Changing the NIC that carries the default route can cut an SSH session off the host. */
 static int check_danger(const vk_cli *cli, const vk_net_plan *p) {
         const char *ssh = getenv("SSH_CONNECTION");
@@ -187,7 +192,7 @@ static int check_danger(const vk_cli *cli, const vk_net_plan *p) {
                         "vfiokit:   a mistake leaves the host unreachable. Keep a console (IPMI, physical) at hand; "
                         "undo: vfiokit net remove %s\n", p->uplink, ssh, p->name, p->uplink, p->name);
         if (!cli->yes && !cli->dry_run) {
-                vk_err("refused: changing the SSH session's own uplink needs --yes");
+                vk_err("refused: changing the SSH session's own uplink needs --yes (the plan is above; nothing was changed)");
                 return VK_EXIT_REFUSED;
         }
         return VK_EXIT_OK;
@@ -210,8 +215,6 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action) {
                 for (size_t i = 0; i < p->notes.n; i++)
                         printf("note: %s\n", p->notes.v[i]);
         }
-        if (!vk_streq(action, "remove") && (rc = check_danger(cli, p)) != VK_EXIT_OK)
-                return rc;
         if (p->done) {
                 if (cli->json)
                         vk_print_json(plan_json(cli, p, action));
@@ -220,7 +223,11 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action) {
                 return VK_EXIT_OK;
         }
         if (!cli->json)
-                print_files(cli, p, vk_streq(action, "remove"));
+                print_files(p, vk_streq(action, "remove"),
+                            cli->dry_run || (p->default_route && over_ssh() && !cli->yes && !vk_streq(action, "remove")));
+        /* after the plan, so the user sees what the warning is about */
+        if (!vk_streq(action, "remove") && (rc = check_danger(cli, p)) != VK_EXIT_OK)
+                return rc;
         if (cli->dry_run) {
                 rc = run_commands(cli, p, false);
                 if (cli->json)

@@ -31,8 +31,8 @@ const vk_command vk_commands[] = {
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
          "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
-        {"net", "bridge BR | tap TAP | remove NAME", 2, 2, true, 0,
-         "a host bridge over a wired NIC (--uplink IF) or a user's tap for VMs, written for the host's network stack",
+        {"net", "bridge|tap|remove NAME", 2, 2, true, 0,
+         "a bridge over a wired NIC (--uplink IF) or a user's tap for VMs, in the host's network stack",
          cmd_net, net_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
