@@ -215,9 +215,10 @@ int vk_networkd_plan_bridge(vk_host *h, const vk_net_link *up, const vk_strv *ig
                                       "\n# No .network file configured %s: the bridge asks DHCP for its address.\n"
                                       "[Match]\nName=%s\n\n[Network]\nDHCP=yes\n", br, br, up->name, br);
         port = vk_printf("# Written by vfiokit net bridge: %s is a port of %s (undo: vfiokit net remove %s).\n"
-                         "# networkd uses the first .network file that matches: this one sorts before %s%s.\n"
+                         "# networkd uses the first .network file that matches: %s%s%s.\n"
                          "[Match]\nName=%s\n\n[Network]\nBridge=%s\n",
-                         up->name, br, br, up_path ? "/" : "every other", up_path ? up_path : "", up->name, br);
+                         up->name, br, br, up_path ? "this one sorts before /" : "no other one matches ",
+                         up_path ? up_path : up->name, up_path ? "" : " now", up->name, br);
         {
                 _cleanup_free_ char *dp = vk_printf("etc/systemd/network/%s-vfiokit-%s.netdev", prefix, br),
                                     *np = vk_printf("etc/systemd/network/%s-%s", prefix, br_name),
