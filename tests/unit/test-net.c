@@ -44,6 +44,9 @@ static void test_ini_malformed(void **state) {
                 {"[Match\nName=eth0\n", "x.network:1: '[Match' is not a [Section] header"},
                 {"[]\n", "x.network:1: '[]' is not a [Section] header"},
                 {"[Match]\n=eth0\n", "x.network:2: '=eth0' is not Key=Value"},
+                /* found by fuzz-net: a lone backslash continued into "=value" made an empty key */
+                {"[Match]\n \\\n=DNS=1.1.1.1\n", "x.network:2: '=DNS=1.1.1.1' is not Key=Value"},
+                {"[Match]\n  = x\n", "x.network:2: '= x' is not Key=Value"},
         };
         vk_ini ini = {0};
         vk_error err;

@@ -85,6 +85,7 @@ int vk_ini_parse(const char *name, const char *text, size_t len, vk_ini *ret, vk
                                 joined = more;
                                 line = joined;
                         }
+                line = trim(line); /* a continuation can leave leading blanks ("\\" alone on a line) */
                 if (!*line || *line == '#' || *line == ';')
                         continue;
                 if (*line == '[') {
@@ -103,16 +104,19 @@ int vk_ini_parse(const char *name, const char *text, size_t len, vk_ini *ret, vk
                         section_no++;
                         continue;
                 }
-                eq = strchr(line, '=');
-                if (!eq || eq == line) {
-                        r = vk_error_set(err, -EINVAL, "%s:%u: '%s' is not Key=Value", name, first, line);
-                        goto fail;
-                }
-                if (!section) {
+                if (!section && strchr(line, '=')) {
                         r = vk_error_set(err, -EINVAL, "%s:%u: '%s' comes before any [Section]", name, first, line);
                         goto fail;
                 }
-                *eq = 0;
+                eq = strchr(line, '=');
+                if (eq)
+                        *eq = 0;
+                if (!eq || !*trim(line)) {
+                        if (eq)
+                                *eq = '=';
+                        r = vk_error_set(err, -EINVAL, "%s:%u: '%s' is not Key=Value", name, first, line);
+                        goto fail;
+                }
                 if (add_entry(&ini, section, section_no, trim(line), trim(eq + 1), first) < 0) {
                         r = vk_error_set(err, -ENOMEM, "out of memory");
                         goto fail;
