@@ -1,9 +1,16 @@
 /* cmd-net.c — `vfiokit net bridge BR --uplink IF`, `net tap TAP --user USER`, `net remove NAME`: host networking for VMs. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../lib/journal.h"
 #include "../lib/net.h"
@@ -15,7 +22,7 @@ const vk_cmdopt net_opts[] = {
         {"backend", "NAME", "networkd, netplan or nm (default: the stack this host runs)"},
         {"user", "USER", "(tap) the user who may open the tap (QEMU's user)"},
         {"bridge", "BR", "(tap) make the tap a port of this bridge"},
-        {"trial", "SECONDS", "(bridge) apply, roll back unless confirmed: NOT implemented, refused"},
+        {"trial", "SECONDS", "(bridge) undo it all unless 'keep' is typed on the terminal within SECONDS"},
         {NULL, NULL, NULL},
 };
 
@@ -162,20 +169,13 @@ static int run_commands(const vk_cli *cli, const vk_net_plan *p, bool keep_going
         return rc;
 }
 
-static int refuse_trial(void) {
-        vk_err("--trial is not implemented: vfiokit cannot yet roll a bridge back by itself when the connection "
-               "drops. Keep a console (IPMI, physical) open and undo with 'vfiokit net remove BR'; on netplan, "
-               "'netplan try' after --dry-run's file gives a timed rollback");
-        return VK_EXIT_USAGE;
-}
-
 static bool over_ssh(void) {
         const char *ssh = getenv("SSH_CONNECTION");
         return ssh && *ssh;
 }
 
 /* Changing the NIC that carries the default route can cut an SSH session off the host. */
-static int check_danger(const vk_cli *cli, const vk_net_plan *p) {
+static int check_danger(const vk_cli *cli, const vk_net_plan *p, int trial) {
         const char *ssh = getenv("SSH_CONNECTION");
 
         if (!p->default_route || p->done)
@@ -191,14 +191,156 @@ static int check_danger(const vk_cli *cli, const vk_net_plan *p) {
                         "can drop;\n"
                         "vfiokit:   a mistake leaves the host unreachable. Keep a console (IPMI, physical) at hand; "
                         "undo: vfiokit net remove %s\n", p->uplink, ssh, p->name, p->uplink, p->name);
-        if (!cli->yes && !cli->dry_run) {
-                vk_err("refused: changing the SSH session's own uplink needs --yes (the plan is above; nothing was changed)");
+        if (!cli->yes && !trial && !cli->dry_run) {
+                vk_err("refused: changing the SSH session's own uplink needs --yes, or --trial SECONDS to roll it back "
+                       "unless you confirm (the plan is above; nothing was changed)");
                 return VK_EXIT_REFUSED;
         }
         return VK_EXIT_OK;
 }
 
-static int apply(vk_cli *cli, vk_net_plan *p, const char *action) {
+/* --trial: after the files are written and journaled, a child process (its own session, deaf to the hangup of
+ * an SSH session) waits on a pipe. The parent runs the commands, then asks on the terminal; "keep" in time
+ * writes 'k' and the child exits. A timeout, any other answer, or the parent dying (the pipe's EOF: SSH cut,
+ * Ctrl-C) makes the child undo everything exactly as `net remove` would. Only the child decides, so the two
+ * can never both act; the parent reports what the child did from its exit status. */
+enum { TRIAL_KEPT = 0, TRIAL_ROLLED_BACK = 10, TRIAL_ROLLBACK_FAILED = 11 };
+
+typedef struct vk_net_trial {
+        const char *name;
+        pid_t pid;
+        int keep_fd;
+        struct timespec deadline;
+} vk_net_trial;
+
+static int ms_left(const struct timespec *deadline) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long ms = (deadline->tv_sec - now.tv_sec) * 1000LL + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+        return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static int remove_by_name(vk_cli *cli, const char *name);
+
+static _Noreturn void trial_watchdog(vk_cli *cli, const char *name, int rfd, const struct timespec *deadline) {
+        static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTOU, SIGTTIN};
+        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                signal(ignored[i], SIG_IGN);
+        setsid();
+        for (;;) {
+                struct pollfd pfd = {.fd = rfd, .events = POLLIN};
+                int ms = ms_left(deadline), n;
+                char c;
+                ssize_t k;
+
+                if (ms == 0)
+                        break;
+                n = poll(&pfd, 1, ms);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break; /* the time is up */
+                k = read(rfd, &c, 1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k == 1 && c == 'k')
+                        _exit(TRIAL_KEPT);
+                break; /* EOF: the parent gave up or is gone */
+        }
+        cli->json = false;
+        cli->dry_run = false;
+        printf("\nvfiokit: %s was not confirmed: undoing it\n", name);
+        _exit(remove_by_name(cli, name) == VK_EXIT_OK ? TRIAL_ROLLED_BACK : TRIAL_ROLLBACK_FAILED);
+}
+
+static int trial_start(vk_cli *cli, const char *name, int seconds, vk_net_trial *t) {
+        int fds[2];
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -1;
+        t->name = name;
+        clock_gettime(CLOCK_MONOTONIC, &t->deadline);
+        t->deadline.tv_sec += seconds;
+        /* the child must not print what is still buffered here a second time */
+        fflush(stdout);
+        fflush(stderr);
+        t->pid = fork();
+        if (t->pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return -1;
+        }
+        if (t->pid == 0) {
+                close(fds[1]);
+                trial_watchdog(cli, name, fds[0], &t->deadline);
+        }
+        close(fds[0]);
+        t->keep_fd = fds[1];
+        return 0;
+}
+
+/* A line from the terminal before the deadline (less a second, so a "keep" reaches the child in time). */
+static bool read_keep(int tty, const struct timespec *deadline) {
+        char line[64];
+        size_t n = 0;
+
+        while (n < sizeof(line) - 1) {
+                struct pollfd pfd = {.fd = tty, .events = POLLIN};
+                int ms = ms_left(deadline) - 1000, r;
+                ssize_t k;
+
+                if (ms <= 0)
+                        return false;
+                r = poll(&pfd, 1, ms);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return false;
+                k = read(tty, line + n, sizeof(line) - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return false;
+                n += (size_t)k;
+                line[n] = 0;
+                if (strchr(line, '\n'))
+                        break;
+        }
+        line[n] = 0;
+        return vk_streq(vk_strip(line), "keep");
+}
+
+static int trial_finish(vk_cli *cli, vk_net_trial *t, int tty, bool commands_ok) {
+        bool keep = false;
+        int status = 0;
+
+        if (commands_ok) {
+                dprintf(tty, "vfiokit: check that the host is still reachable. Type 'keep' and Enter within %d s to "
+                             "keep it;\nvfiokit: anything else, or nothing, undoes it all.\n> ",
+                        (ms_left(&t->deadline) + 999) / 1000);
+                keep = read_keep(tty, &t->deadline);
+        }
+        if (keep && write(t->keep_fd, "k", 1) != 1)
+                keep = false;
+        close(t->keep_fd);
+        while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == TRIAL_KEPT) {
+                if (!cli->json)
+                        printf("kept: undo it later with vfiokit net remove %s\n", t->name);
+                return VK_EXIT_OK;
+        }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == TRIAL_ROLLED_BACK) {
+                vk_err("%s: rolled back, everything is as before", keep ? "'keep' came too late" :
+                       commands_ok ? "not confirmed" : "a command failed");
+                return VK_EXIT_FAIL;
+        }
+        vk_err("the rollback failed (see above); finish it with: vfiokit net remove %s", t->name);
+        return VK_EXIT_FAIL;
+}
+
+/* Apply (or remove) P. TRIAL > 0: a watchdog rolls it back unless the user types "keep" on TTY in time. */
+static int apply(vk_cli *cli, vk_net_plan *p, const char *action, int trial, int tty) {
         _cleanup_(vk_lock_releasep) vk_host *locked = NULL;
         vk_error err = {0};
         int r, rc;
@@ -224,12 +366,15 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action) {
         }
         if (!cli->json)
                 print_files(p, vk_streq(action, "remove"),
-                            cli->dry_run || (p->default_route && over_ssh() && !cli->yes && !vk_streq(action, "remove")));
+                            cli->dry_run || (p->default_route && over_ssh() && !cli->yes && !trial &&
+                                             !vk_streq(action, "remove")));
         /* after the plan, so the user sees what the warning is about */
-        if (!vk_streq(action, "remove") && (rc = check_danger(cli, p)) != VK_EXIT_OK)
+        if (!vk_streq(action, "remove") && (rc = check_danger(cli, p, trial)) != VK_EXIT_OK)
                 return rc;
         if (cli->dry_run) {
                 rc = run_commands(cli, p, false);
+                if (trial && !cli->json)
+                        printf("would then wait %d s for 'keep' on the terminal, and undo it all without it\n", trial);
                 if (cli->json)
                         vk_print_json(plan_json(cli, p, action));
                 return rc;
@@ -241,6 +386,16 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action) {
         r = vk_streq(action, "remove") ? vk_net_apply_remove(cli->host, p, &err) : vk_net_apply(cli->host, p, &err);
         if (r < 0)
                 return vk_cli_fail(&err);
+        if (trial) {
+                vk_net_trial t = {0};
+                if (trial_start(cli, p->name, trial, &t) < 0)
+                        return vk_err_errno(-errno, "--trial: starting the watchdog"); /* nothing ran yet */
+                rc = run_commands(cli, p, false);
+                rc = trial_finish(cli, &t, tty, rc == VK_EXIT_OK);
+                if (cli->json)
+                        vk_print_json(plan_json(cli, p, action));
+                return rc;
+        }
         rc = run_commands(cli, p, vk_streq(action, "remove"));
         if (rc != VK_EXIT_OK && !vk_streq(action, "remove"))
                 vk_err("the files are written and journaled; undo everything with: vfiokit net remove %s", p->name);
@@ -249,14 +404,28 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action) {
         return rc;
 }
 
+static int remove_by_name(vk_cli *cli, const char *name) {
+        vk_net_plan p = {0};
+        vk_error err = {0};
+        int rc;
+
+        if (vk_net_plan_remove(cli->host, name, &p, &err) < 0)
+                return vk_cli_fail(&err);
+        rc = apply(cli, &p, "remove", 0, -1);
+        vk_net_plan_clear(&p);
+        return rc;
+}
+
 int cmd_net(vk_cli *cli, int argc, char **argv) {
         const char *verb = argv[0], *name = argc > 1 ? argv[1] : NULL;
         const char *uplink = vk_cli_opt(cli, "uplink"), *backend_s = vk_cli_opt(cli, "backend"),
                    *user = vk_cli_opt(cli, "user"), *master = vk_cli_opt(cli, "bridge");
+        const char *trial_s = vk_cli_opt(cli, "trial");
         vk_net_backend backend = VK_NET_AUTO;
+        _cleanup_close_ int tty = -1;
         vk_net_plan p = {0};
         vk_error err = {0};
-        int r, rc;
+        int r, rc, trial = 0;
 
         if (!name) {
                 vk_err("net %s: name the %s", verb, vk_streq(verb, "tap") ? "tap" : "bridge");
@@ -267,8 +436,16 @@ int cmd_net(vk_cli *cli, int argc, char **argv) {
                 return VK_EXIT_USAGE;
         }
         if (vk_streq(verb, "bridge")) {
-                if (vk_cli_opt(cli, "trial"))
-                        return refuse_trial();
+                if (trial_s && (vk_parse_uint(trial_s, &trial) < 0 || trial < 5 || trial > 3600)) {
+                        vk_err("--trial=%s: expected seconds to wait for the confirmation, 5 to 3600", trial_s);
+                        return VK_EXIT_USAGE;
+                }
+                /* the confirmation must come from the person at the terminal, not from a pipe into stdin */
+                if (trial && !cli->dry_run && (tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0) {
+                        vk_err("--trial asks for the confirmation on the terminal, and there is none (/dev/tty: %s)",
+                               strerror(errno));
+                        return VK_EXIT_USAGE;
+                }
                 if (!uplink || user || master) {
                         vk_err(!uplink ? "net bridge: name the wired NIC it takes over: --uplink IF (see ip link)"
                                        : "net bridge: --user and --bridge are net tap's options");
@@ -294,7 +471,7 @@ int cmd_net(vk_cli *cli, int argc, char **argv) {
         }
         if (r < 0)
                 return vk_cli_fail(&err);
-        rc = apply(cli, &p, verb);
+        rc = apply(cli, &p, verb, trial, tty);
         vk_net_plan_clear(&p);
         return rc;
 }
