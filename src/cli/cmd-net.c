@@ -180,12 +180,8 @@ static int check_danger(const vk_cli *cli, const vk_net_plan *p, int trial) {
 
         if (!p->default_route || p->done)
                 return VK_EXIT_OK;
-        if (!ssh || !*ssh) {
-                if (!cli->json)
-                        printf("note: %s carries the default route; its connections restart when %s takes its "
-                               "place\n", p->uplink, p->name);
-                return VK_EXIT_OK;
-        }
+        if (!ssh || !*ssh)
+                return VK_EXIT_OK; /* the note above the plan said it */
         fprintf(stderr, "vfiokit: WARNING: %s CARRIES THIS HOST'S DEFAULT ROUTE AND YOU ARE LOGGED IN OVER SSH (%s).\n"
                         "vfiokit:   When %s takes %s's place the host can get another DHCP address and this session "
                         "can drop;\n"
@@ -356,6 +352,9 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action, int trial, int
                                vk_net_backend_name(p->backend));
                 for (size_t i = 0; i < p->notes.n; i++)
                         printf("note: %s\n", p->notes.v[i]);
+                if (p->default_route && !p->done && !over_ssh())
+                        printf("note: %s carries the default route; its connections restart when %s takes its "
+                               "place\n", p->uplink, p->name);
         }
         if (p->done) {
                 if (cli->json)
