@@ -139,6 +139,12 @@ static json_object *plan_json(const vk_cli *cli, const vk_net_plan *p, const cha
         return o;
 }
 
+static void print_plan_json(const vk_cli *cli, const vk_net_plan *p, const char *action) {
+        json_object *o = plan_json(cli, p, action);
+        vk_print_json(o);
+        json_object_put(o);
+}
+
 /* Run (live host) or show (--root, --dry-run) the commands; with keep_going, a failure does not stop the rest. */
 static int run_commands(const vk_cli *cli, const vk_net_plan *p, bool keep_going) {
         bool live = vk_host_is_live(cli->host) && !cli->dry_run;
@@ -358,7 +364,7 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action, int trial, int
         }
         if (p->done) {
                 if (cli->json)
-                        vk_print_json(plan_json(cli, p, action));
+                        print_plan_json(cli, p, action);
                 else
                         printf("nothing to do: vfiokit made %s before and its files are as it wrote them\n", p->name);
                 return VK_EXIT_OK;
@@ -375,7 +381,7 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action, int trial, int
                 if (trial && !cli->json)
                         printf("would then wait %d s for 'keep' on the terminal, and undo it all without it\n", trial);
                 if (cli->json)
-                        vk_print_json(plan_json(cli, p, action));
+                        print_plan_json(cli, p, action);
                 return rc;
         }
         if (vk_lock_take(cli->host, 10000, &err) < 0)
@@ -392,14 +398,14 @@ static int apply(vk_cli *cli, vk_net_plan *p, const char *action, int trial, int
                 rc = run_commands(cli, p, false);
                 rc = trial_finish(cli, &t, tty, rc == VK_EXIT_OK);
                 if (cli->json)
-                        vk_print_json(plan_json(cli, p, action));
+                        print_plan_json(cli, p, action);
                 return rc;
         }
         rc = run_commands(cli, p, vk_streq(action, "remove"));
         if (rc != VK_EXIT_OK && !vk_streq(action, "remove"))
                 vk_err("the files are written and journaled; undo everything with: vfiokit net remove %s", p->name);
         if (cli->json)
-                vk_print_json(plan_json(cli, p, action));
+                print_plan_json(cli, p, action);
         return rc;
 }
 
