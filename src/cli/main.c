@@ -40,6 +40,9 @@ const vk_command vk_commands[] = {
         {"export", "[DEVICE...]", 0, 256, false, OPT_FORMAT | OPT_FORCE,
          "device selectors for KubeVirt, Nova or Proxmox (--format): this host's, or many captures' (--fleet)",
          cmd_export, export_opts},
+        {"net", "bridge|tap|remove NAME", 2, 2, true, 0,
+         "a bridge over a wired NIC (--uplink IF) or a user's tap for VMs, in the host's network stack",
+         cmd_net, net_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion, NULL},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);

@@ -156,16 +156,15 @@ static int net_controllers(vk_model *m, const char *ifname, const char *detail, 
         return r < 0 ? r : 0;
 }
 
-static int scan_routes(vk_model *m) {
+int vk_default_route_ifaces(vk_host *h, vk_strv *ret, vk_error *err) {
         _cleanup_free_ char *v4 = NULL, *v6 = NULL;
         vk_strv ifaces = {0};
         char *save = NULL;
         int r;
 
-        r = vk_host_read_file(m->host, "proc/net/route", 4u << 20, &v4, NULL);
+        r = vk_host_read_file(h, "proc/net/route", 4u << 20, &v4, NULL);
         if (r < 0 && r != -ENOENT)
-                vk_model_add_problem(m, "proc/net/route", "%s: the default-route NIC cannot be protected",
-                                     vk_errno_text(r));
+                return vk_error_set(err, r, "/proc/net/route: %s", vk_errno_text(r));
         for (char *line = v4 ? strtok_r(v4, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
                 char ifn[64], dst[16], gw[16], mask[16];
                 unsigned flags, refcnt, use, metric;
@@ -178,7 +177,7 @@ static int scan_routes(vk_model *m) {
                         if (vk_strv_push(&ifaces, ifn) < 0)
                                 goto oom;
         }
-        r = vk_host_read_file(m->host, "proc/net/ipv6_route", 4u << 20, &v6, NULL);
+        r = vk_host_read_file(h, "proc/net/ipv6_route", 4u << 20, &v6, NULL);
         save = NULL;
         for (char *line = r >= 0 ? strtok_r(v6, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
                 char dst[40], ifn[64];
@@ -190,16 +189,33 @@ static int scan_routes(vk_model *m) {
                         if (vk_strv_push(&ifaces, ifn) < 0)
                                 goto oom;
         }
-        for (size_t i = 0; i < ifaces.n; i++) {
-                _cleanup_free_ char *detail = vk_printf("default route via %s", ifaces.v[i]);
-                if (!detail || net_controllers(m, ifaces.v[i], detail, 0) < 0)
-                        goto oom;
-        }
-        vk_strv_clear(&ifaces);
+        *ret = ifaces;
         return 0;
 oom:
         vk_strv_clear(&ifaces);
-        return -ENOMEM;
+        return vk_error_set(err, -ENOMEM, "out of memory");
+}
+
+static int scan_routes(vk_model *m) {
+        vk_strv ifaces = {0};
+        vk_error err = {0};
+        int r;
+
+        r = vk_default_route_ifaces(m->host, &ifaces, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                vk_model_add_problem(m, "proc/net/route", "%s: the default-route NIC cannot be protected",
+                                     vk_errno_text(r));
+        for (size_t i = 0; i < ifaces.n; i++) {
+                _cleanup_free_ char *detail = vk_printf("default route via %s", ifaces.v[i]);
+                if (!detail || net_controllers(m, ifaces.v[i], detail, 0) < 0) {
+                        vk_strv_clear(&ifaces);
+                        return -ENOMEM;
+                }
+        }
+        vk_strv_clear(&ifaces);
+        return 0;
 }
 
 /* The name of the first connected connector of f's DRM cards ("card0-DP-1"), or NULL. */

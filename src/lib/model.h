@@ -123,6 +123,10 @@ bool vk_func_is_bridge(const vk_func *f);
 bool vk_func_sriov_related(const vk_func *a, const vk_func *b);
 const char *vk_critical_kind_name(vk_critical_kind k);
 
+/* guard.c: the interfaces that carry a default route (IPv4 /proc/net/route, IPv6 /proc/net/ipv6_route),
+ * each once; a missing route file is no route. */
+int vk_default_route_ifaces(vk_host *h, vk_strv *ret, vk_error *err);
+
 /* pci.c */
 /* "sys/bus/pci/devices" + "../../../devices/x" → "sys/devices/x" */
 char *vk_resolve_link_path(const char *linkdir, const char *target);
