@@ -13,6 +13,9 @@
 #define VFIOKIT_VERSION "0"
 #endif
 
+/* commands without options of their own leave the last field (opts) out: NULL */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const vk_command vk_commands[] = {
         {"status", "", 0, 0, false, 0, "check whether this host can pass a GPU to a VM, with the fix for each problem",
          cmd_status},
@@ -36,6 +39,7 @@ const vk_command vk_commands[] = {
          hooks_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
+#pragma GCC diagnostic pop
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
 
 static const struct option base_options[] = {
