@@ -118,7 +118,7 @@ static void print_install(const vk_cli *cli, const vk_hook_plan *p) {
                        cli->dry_run ? "after installing, run" : "run", p->vm);
 }
 
-static int run_plan(vk_cli *cli, vk_hook_plan *p) {
+static int run_plan(vk_cli *cli, vk_hook_plan *p, const char *exe) {
         vk_error err = {0};
         bool left = false;
 
@@ -126,8 +126,14 @@ static int run_plan(vk_cli *cli, vk_hook_plan *p) {
                 json_object *j = plan_json(p, cli->dry_run);
                 vk_print_json(j);
                 json_object_put(j);
-        } else if (!p->remove)
+        } else if (!p->remove) {
                 print_install(cli, p);
+                /* the hook runs this very binary at every VM start: a build directory is a fragile home for it */
+                if (vk_host_is_live(cli->host) && exe && !vk_startswith(exe, "/usr/"))
+                        printf("note: the hook runs vfiokit as %s; if that file moves, the VM no longer starts "
+                               "(install vfiokit with meson install and run that one)\n",
+                               exe);
+        }
         else {
                 printf("%s%s\n", cli->dry_run ? "would remove the hook for " : "removing the hook for ", p->vm);
                 print_changes(p, cli->dry_run);
@@ -187,7 +193,7 @@ int cmd_hooks(vk_cli *cli, int argc, char **argv) {
                 r = vk_hooks_plan_remove(cli->host, argv[1], &p, &err);
         if (r < 0)
                 return vk_cli_fail(&err);
-        r = run_plan(cli, &p);
+        r = run_plan(cli, &p, exe);
         vk_hook_plan_clear(&p);
         return r;
 }

@@ -68,6 +68,8 @@ install() { # ROOT ARGS...
 r=$tmp/single
 make_root "$r" base
 cp -a "$r" "$tmp/single.pristine"
+install "$r" install win10 --single-gpu --dry-run || fail "install --dry-run"
+diff -u <(snapshot "$tmp/single.pristine") <(snapshot "$r") >&2 || fail "install --dry-run wrote something"
 install "$r" install win10 --single-gpu || { fail "install win10 --single-gpu"; cat "$tmp/out" >&2; }
 snapshot "$r" >"$tmp/once"
 install "$r" install win10 --single-gpu || fail "second install"
