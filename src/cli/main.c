@@ -34,7 +34,7 @@ const vk_command vk_commands[] = {
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
          "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
-        {"hooks", "install VM | remove VM", 2, 2, true, 0,
+        {"hooks", "install|remove VM", 2, 2, true, 0,
          "libvirt qemu hook: bind the VM's devices before it starts, give them back after it stops", cmd_hooks,
          hooks_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
