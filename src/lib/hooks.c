@@ -88,14 +88,15 @@ static int plan_dirs(vk_host *h, vk_hook_plan *p, const char *dir, const char *o
                 if (copy[i] != '/' && copy[i] != 0)
                         continue;
                 copy[i] = 0;
-                if (vk_hooks_journal_find(&p->journal, copy) || vk_host_stat(h, copy, &is_dir) >= 0) {
+                if (vk_host_stat(h, copy, &is_dir) >= 0) {
                         copy[i] = i < len ? '/' : 0;
                         continue;
                 }
-                /* the per-VM part of the tree is the VM's; what is above it the VMs share */
+                /* the per-VM part of the tree is the VM's; what is above it the VMs share. A directory the journal
+                 * has but someone removed is created again under the same entry. */
                 e = (vk_hooks_entry){.owner = (char *)(owner_from && strlen(copy) > strlen(owner_from) ? owner : NULL),
                                      .is_dir = true, .path = copy};
-                r = vk_hooks_journal_add(&p->journal, &e);
+                r = vk_hooks_journal_find(&p->journal, copy) ? 0 : vk_hooks_journal_add(&p->journal, &e);
                 if (r >= 0)
                         r = add_change(p, VK_HOOK_MKDIR, copy, NULL, NULL, 0755, NULL);
                 if (r < 0)
