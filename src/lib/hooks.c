@@ -72,6 +72,13 @@ static int pushf(vk_strv *s, const char *fmt, ...) {
         return n < 0 ? -ENOMEM : vk_strv_push_take(s, t);
 }
 
+static bool planned_mkdir(const vk_hook_plan *p, const char *path) {
+        for (size_t i = 0; i < p->n_changes; i++)
+                if (p->changes[i].kind == VK_HOOK_MKDIR && vk_streq(p->changes[i].path, path))
+                        return true;
+        return false;
+}
+
 /* The directories of path that do not exist yet, outermost first, each recorded with its owner. */
 static int plan_dirs(vk_host *h, vk_hook_plan *p, const char *dir, const char *owner_from, const char *owner) {
         _cleanup_free_ char *copy = strdup(dir);
@@ -88,7 +95,7 @@ static int plan_dirs(vk_host *h, vk_hook_plan *p, const char *dir, const char *o
                 if (copy[i] != '/' && copy[i] != 0)
                         continue;
                 copy[i] = 0;
-                if (vk_host_stat(h, copy, &is_dir) >= 0) {
+                if (planned_mkdir(p, copy) || vk_host_stat(h, copy, &is_dir) >= 0) {
                         copy[i] = i < len ? '/' : 0;
                         continue;
                 }
