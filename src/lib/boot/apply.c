@@ -153,6 +153,10 @@ int vk_boot_apply(vk_host *h, const vk_boot_plan *p, vk_boot_apply_result *ret, 
                 vk_bj_clear(&j);
                 return vk_error_set(err, r, "out of memory");
         }
+        /* what a crash between temp write and rename left behind goes first */
+        vk_bj_remove_stale_temps(h, VK_BOOT_JOURNAL_PATH);
+        for (size_t i = 0; i < p->n_files; i++)
+                vk_bj_remove_stale_temps(h, p->files[i].path);
         /* the originals are on disk before the first byte of any file changes */
         r = save_journal(h, &j, old_text, err);
         for (size_t i = 0; r >= 0 && i < p->n_files; i++) {

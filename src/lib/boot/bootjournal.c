@@ -261,3 +261,24 @@ int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err
         *ret_exists = true;
         return 0;
 }
+
+void vk_bj_remove_stale_temps(vk_host *h, const char *path) {
+        _cleanup_free_ char *dir = strdup(path), *prefix = NULL;
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        vk_strv names = {0};
+
+        if (!dir)
+                return;
+        if (slash)
+                *slash = 0;
+        prefix = vk_printf(".%s.vfiokit-", slash ? slash + 1 : dir);
+        if (!prefix || vk_host_list_dir(h, slash ? dir : ".", &names) < 0)
+                return;
+        for (size_t i = 0; i < names.n; i++)
+                if (vk_startswith(names.v[i], prefix)) {
+                        _cleanup_free_ char *p = slash ? vk_printf("%s/%s", dir, names.v[i]) : strdup(names.v[i]);
+                        if (p)
+                                (void)vk_host_unlink(h, p);
+                }
+        vk_strv_clear(&names);
+}

@@ -36,3 +36,6 @@ int vk_bj_add_file(vk_boot_journal *j, const char *path, bool absent, const char
                    bool backup_made);
 /* Add c to (*v, *n) unless an equal argv is there. */
 int vk_bj_add_cmd(vk_boot_cmd **v, size_t *n, const vk_boot_cmd *c);
+/* Remove the temp files (".NAME.vfiokit-XXXXXX") a crash between write and rename left next to PATH.
+ * Safe under the writers' lock: no other vfiokit is writing then. */
+void vk_bj_remove_stale_temps(vk_host *h, const char *path);

@@ -33,6 +33,8 @@ static int restore_files(vk_host *h, const vk_boot_journal *j, bool dry_run, vk_
                 _cleanup_free_ char *backup = vk_printf("%s.vfiokit-orig", f->path);
                 if (!backup)
                         return vk_error_set(err, -ENOMEM, "out of memory");
+                if (!dry_run)
+                        vk_bj_remove_stale_temps(h, f->path);
                 if (f->absent) {
                         r = dry_run ? (vk_host_stat(h, f->path, NULL) < 0 ? -ENOENT : 0) : vk_host_unlink(h, f->path);
                         if (r >= 0 && vk_strv_push(&res->removed, f->path) < 0)
@@ -111,6 +113,7 @@ int vk_boot_revert(vk_host *h, bool dry_run, vk_boot_revert_result *ret, vk_erro
         r = restore_files(h, &j, dry_run, &res, err);
         /* the journal goes only when every file is back */
         if (r >= 0 && !dry_run) {
+                vk_bj_remove_stale_temps(h, VK_BOOT_JOURNAL_PATH);
                 r = vk_host_unlink(h, VK_BOOT_JOURNAL_PATH);
                 if (r < 0 && r != -ENOENT)
                         r = vk_error_set(err, r, "removing /%s: %s", VK_BOOT_JOURNAL_PATH, strerror(-r));
