@@ -292,6 +292,8 @@ static void test_grub_refused(void **state) {
         REFUSE(vk_grub_edit, "GRUB_CMDLINE_LINUX_DEFAULT=\"x\"; GRUB_X=1\n", &c, "/etc/test:1: more shell");
         REFUSE(vk_grub_edit, "GRUB_CMDLINE_LINUX_DEFAULT='a \"b'\n", &c, "unterminated \"");
         REFUSE(vk_grub_edit, "GRUB_X=1 \\", &c, "continues the last line");
+        /* found by fuzz-grub: text added after a lone \ would be escaped by it */
+        REFUSE(vk_grub_edit, "GRUB_CMDLINE_LINUX_DEFAULT=quiet\v\\", &c, "/etc/test:1: the file ends with a \\");
         change_clear(&c);
 }
 
@@ -366,6 +368,7 @@ static void test_refind(void **state) {
         assert_true(has_note(&r, "intel_iommu=off is set"));
         vk_edit_result_clear(&r);
         REFUSE(vk_refind_edit, "\"A\" \"ro\n", &c, "/etc/test:1: unterminated \" quote");
+        REFUSE(vk_refind_edit, "\"A\" ro\"x\"\n", &c, "/etc/test:1: a \" inside an unquoted field");
         REFUSE(vk_refind_edit, "# only a comment\n", &c, "no \"Title\" \"options\" line");
         REFUSE(vk_refind_edit, "", &c, "no \"Title\" \"options\" line");
         change_clear(&c);
@@ -552,6 +555,7 @@ static void test_mkinitcpio(void **state) {
         r = EXPECT(mkinitcpio, "", NULL, "MODULES=(vfio_pci vfio vfio_iommu_type1)\n");
         vk_edit_result_clear(&r);
         /* the last MODULES wins in bash */
+        REFUSE(mkinitcpio, "MODULES=(a)\nMODULES=(b\n", NULL, "/etc/test:2: MODULES=( is never closed");
         r = EXPECT(mkinitcpio, "MODULES=(a)\nMODULES=(b)\n", NULL, "MODULES=(a)\nMODULES=(vfio_pci vfio vfio_iommu_type1 b)\n");
         vk_edit_result_clear(&r);
         REFUSE(mkinitcpio, "MODULES=(vfio\nHOOKS=(base)\n", NULL, "/etc/test:1: MODULES=( is not closed before line 2");

@@ -92,11 +92,10 @@ static int parse_word(const char *name, const char *text, size_t len, size_t pos
                         w->last_at = p++;
                 } else if (c == '\\') {
                         w->plain = false;
-                        if (p + 1 >= len) {
-                                if ((r = push(w, c, p, 1, 'n')) < 0)
-                                        return r;
-                                p++;
-                        } else {
+                        if (p + 1 >= len) /* a \ that escapes nothing: text added after it would be escaped */
+                                return vk_error_set(err, -EINVAL, "%s:%zu: the file ends with a \\; remove it", name,
+                                                    vk_edit_line_of(text, p));
+                        else {
                                 if (text[p + 1] != '\n' && (r = push(w, text[p + 1], p, 2, 'n')) < 0)
                                         return r;
                                 p += 2;

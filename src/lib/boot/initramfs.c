@@ -342,7 +342,7 @@ int vk_mkinitcpio_edit(const char *name, const char *text, size_t len, const vk_
                 return r;
         r = scan_modules(name, text, len, &v, &found, err);
         if (r < 0)
-                return r;
+                goto finish;
         gone = calloc(len + 1, sizeof(bool));
         if (!gone) {
                 r = -ENOMEM;

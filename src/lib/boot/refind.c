@@ -30,8 +30,14 @@ static int split_fields(const char *name, const char *text, size_t p, size_t end
                         p = (size_t)(close - text) + 1;
                 } else {
                         size_t s = p;
-                        while (p < end && !strchr(" \t\r", text[p]))
+                        while (p < end && !strchr(" \t\r", text[p])) {
+                                if (text[p] == '"')
+                                        return vk_error_set(err, -EINVAL,
+                                                            "%s:%zu: a \" inside an unquoted field; quote the whole "
+                                                            "field: \"Title\" \"options\"",
+                                                            name, vk_edit_line_of(text, p));
                                 p++;
+                        }
                         if (n < max)
                                 f[n] = (field){s, p, false};
                 }
