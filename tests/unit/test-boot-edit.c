@@ -269,6 +269,11 @@ static void test_grub_lines(void **state) {
         r = EXPECT(vk_grub_edit, "X=\"\nGRUB_CMDLINE_LINUX_DEFAULT=no\n\"\n", &c,
                    "X=\"\nGRUB_CMDLINE_LINUX_DEFAULT=no\n\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt\"\n");
         vk_edit_result_clear(&r);
+        /* GRUB_CMDLINE_LINUX loses what is removed too (it is on every entry) */
+        r = EXPECT(vk_grub_edit, "GRUB_CMDLINE_LINUX=\"amd_iommu=on rw\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"amd_iommu=on\"\n", &c,
+                   "GRUB_CMDLINE_LINUX=\"rw\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt\"\n");
+        assert_int_equal(r.notes.n, 1);
+        vk_edit_result_clear(&r);
         /* what GRUB_CMDLINE_LINUX has counts as present */
         r = EXPECT(vk_grub_edit, "GRUB_CMDLINE_LINUX=\"iommu=pt\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n", &c,
                    "GRUB_CMDLINE_LINUX=\"iommu=pt\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");

@@ -47,9 +47,6 @@ typedef struct vk_mapped {
 } vk_mapped;
 int vk_mapped_push(vk_mapped *m, char c, size_t raw, uint8_t rawlen);
 void vk_mapped_clear(vk_mapped *m);
-/* The raw text with the plan's deletions made and ins (already encoded for its place) put at raw offset at. */
-int vk_mapped_apply(const char *raw, size_t raw_len, const vk_mapped *m, const vk_kargs_plan *p, size_t at,
-                    const char *ins, char **ret, size_t *ret_len);
 
 /* Shell files (/etc/default/grub, mkinitcpio.conf), read as sh reads them. */
 /* Skip the command at p up to the line it does not continue (quotes, escapes, comments); *ret: the next line. */

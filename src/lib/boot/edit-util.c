@@ -93,35 +93,6 @@ void vk_mapped_clear(vk_mapped *m) {
         *m = (vk_mapped){0};
 }
 
-int vk_mapped_apply(const char *raw, size_t raw_len, const vk_mapped *m, const vk_kargs_plan *p, size_t at,
-                    const char *ins, char **ret, size_t *ret_len) {
-        _cleanup_free_ bool *gone = calloc(raw_len + 1, sizeof(bool));
-        size_t ins_len = ins ? strlen(ins) : 0, o = 0;
-        char *out;
-
-        if (!gone)
-                return -ENOMEM;
-        for (size_t d = 0; d < p->n_del; d++)
-                for (size_t i = p->del[d].start; i < p->del[d].end && i < m->n; i++)
-                        for (size_t b = 0; b < m->rawlen[i]; b++)
-                                gone[m->raw[i] + b] = true;
-        out = malloc(raw_len + ins_len + 1);
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; i <= raw_len; i++) {
-                if (i == at && ins) {
-                        memcpy(out + o, ins, ins_len);
-                        o += ins_len;
-                }
-                if (i < raw_len && !gone[i])
-                        out[o++] = raw[i];
-        }
-        out[o] = 0;
-        *ret = out;
-        *ret_len = o;
-        return 0;
-}
-
 int vk_splice_init(vk_splice *s, size_t len) {
         *s = (vk_splice){.len = len, .gone = calloc(len + 1, sizeof(bool))};
         return s->gone ? 0 : -ENOMEM;
