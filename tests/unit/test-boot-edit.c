@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "boot/edit.h"
+#include "report.h"
 
 #define NAME_FOR_TESTS "/etc/test"
 
@@ -323,6 +324,50 @@ static void test_grub_big_line(void **state) {
         free(big);
 }
 
+/* 1 MiB of assignments: line numbers are counted only for messages, never once per assignment */
+static void test_grub_many_lines(void **state) {
+        vk_kargs_change c = change("iommu=pt", "amd_iommu=on");
+        static const char line[] = "GRUB_CMDLINE_LINUX_DEFAULT=\"amd_iommu=on\"\n";
+        size_t n = (1 << 20) / (sizeof(line) - 1), o = 0;
+        char *big = malloc(n * (sizeof(line) - 1) + 1);
+        vk_edit_result r;
+        (void)state;
+
+        for (size_t i = 0; i < n; i++, o += sizeof(line) - 1)
+                memcpy(big + o, line, sizeof(line) - 1);
+        big[o] = 0;
+        r = edit_expect(vk_grub_edit, big, o, &c, NULL);
+        assert_int_equal(r.len, o - strlen("amd_iommu=on") + strlen("iommu=pt"));
+        assert_memory_equal(r.text + r.len - sizeof("=\"iommu=pt\"\n") + 1, "=\"iommu=pt\"\n", sizeof("=\"iommu=pt\"\n") - 1);
+        vk_edit_result_clear(&r);
+        change_clear(&c);
+        free(big);
+}
+
+static void test_cmdline_spans(void **state) {
+        vk_cmdline_span *s = NULL;
+        vk_cmdline_arg a;
+        size_t n = 0;
+        const char *line = "  ro dyndbg=\"file x.c +p\"\tquiet\n";
+        (void)state;
+
+        assert_int_equal(vk_cmdline_split(line, strlen(line), &s, &n), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(s[0].start, 2);
+        assert_int_equal(s[0].end, 4);
+        assert_int_equal(s[0].eq, SIZE_MAX);
+        assert_int_equal(s[1].start, 5);
+        assert_int_equal(s[1].eq, 11);
+        assert_int_equal(s[1].end, 25);
+        assert_int_equal(vk_cmdline_arg_from_span(line, &s[1], &a), 0);
+        assert_string_equal(a.key, "dyndbg");
+        assert_string_equal(a.value, "file x.c +p");
+        free(a.key);
+        free(a.value);
+        assert_int_equal(s[2].end, 31);
+        free(s);
+}
+
 /* ---- BLS entries, rEFInd, Limine, kernelstub ---- */
 
 static void test_bls(void **state) {
@@ -619,6 +664,8 @@ int main(void) {
                 cmocka_unit_test(test_grub_lines),
                 cmocka_unit_test(test_grub_refused),
                 cmocka_unit_test(test_grub_big_line),
+                cmocka_unit_test(test_grub_many_lines),
+                cmocka_unit_test(test_cmdline_spans),
                 cmocka_unit_test(test_bls),
                 cmocka_unit_test(test_refind),
                 cmocka_unit_test(test_limine),

@@ -12,7 +12,6 @@
 /* One shell word: its logical text mapped to raw bytes, and the quoting of each character. */
 typedef struct shword {
         size_t start, end; /* raw */
-        size_t line;       /* of start */
         vk_mapped m;
         char *ctx;         /* per character: 'n' unquoted, 's' in '...', 'd' in "..." */
         size_t ctx_cap;
@@ -112,7 +111,6 @@ static int parse_word(const char *name, const char *text, size_t len, size_t pos
                 }
         }
         w->end = p;
-        w->line = vk_edit_line_of(text, pos);
         if (!w->m.text && (r = vk_mapped_push(&w->m, 0, 0, 0)) >= 0)
                 w->m.n = 0; /* an empty value still has a text */
         return r < 0 ? r : 0;
@@ -307,7 +305,7 @@ static int plan_linux(const char *name, const char *text, const grubfile *g, con
 
         if (!g->have_linux || c->remove.n == 0)
                 return 0;
-        r = vk_kargs_plan_make(name, g->linux_.line, g->linux_.m.text, g->linux_.m.n, NULL, &removals, &plan, notes,
+        r = vk_kargs_plan_make(name, vk_edit_line_of(text, g->linux_.start), g->linux_.m.text, g->linux_.m.n, NULL, &removals, &plan, notes,
                                err);
         if (r < 0)
                 return r;
@@ -337,7 +335,7 @@ int vk_grub_edit(const char *name, const char *text, size_t len, const vk_kargs_
                 return r;
         if (g.have_def && w->expansion != SIZE_MAX)
                 return expansion_refused(name, text, VAR_DEFAULT, w, err);
-        r = vk_kargs_plan_make(name, g.have_def ? w->line : 1, g.have_def ? w->m.text : "", g.have_def ? w->m.n : 0,
+        r = vk_kargs_plan_make(name, g.have_def ? vk_edit_line_of(text, w->start) : 1, g.have_def ? w->m.text : "", g.have_def ? w->m.n : 0,
                                g.have_linux ? g.linux_.m.text : NULL, c, &plan, &notes, err);
         if (r < 0)
                 return r;

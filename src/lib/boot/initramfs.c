@@ -166,7 +166,6 @@ int vk_initramfs_tools_edit(const char *name, const char *text, size_t len, cons
 
 /* A MODULES value: the bytes where new modules go and its elements. */
 typedef struct modvalue {
-        size_t line;  /* of the assignment */
         size_t open;  /* offset of '(' or the opening quote; SIZE_MAX for an empty unquoted value */
         size_t value; /* offset of the value (after '=') */
         elems e;
@@ -274,12 +273,11 @@ static int scan_modules(const char *name, const char *text, size_t len, modvalue
                                 return r;
                         continue;
                 }
-                v.line = vk_edit_line_of(text, q);
                 if (text[at] == '+')
                         return vk_error_set(err, -EINVAL,
                                             "%s:%zu: MODULES is appended to with +=; vfiokit edits only one plain "
                                             "MODULES=(...) array: merge them",
-                                            name, v.line);
+                                            name, vk_edit_line_of(text, q));
                 v.value = at + 1;
                 if (v.value < len && text[v.value] == '(') {
                         v.open = v.value;
@@ -293,7 +291,7 @@ static int scan_modules(const char *name, const char *text, size_t len, modvalue
                         r = 0;
                 } else
                         r = vk_error_set(err, -EINVAL, "%s:%zu: MODULES is not an array; write it as MODULES=(a b c)",
-                                         name, v.line);
+                                         name, vk_edit_line_of(text, q));
                 if (r < 0 || (r = vk_sh_skip_command(name, text, len, end, &p, err)) < 0) {
                         elems_clear(&v.e);
                         return r;
