@@ -31,6 +31,9 @@ const vk_command vk_commands[] = {
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
          "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
+        {"boot", "plan DEVICE | apply DEVICE | verify [DEVICE] | revert", 1, 2, false, OPT_FORCE | OPT_FORCE_HOST,
+         "hand a GPU's group to vfio-pci at every boot: kernel options, modprobe.d, initramfs (diffed, undoable)",
+         cmd_boot, boot_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
 const size_t vk_n_commands = ELEMENTSOF(vk_commands);
