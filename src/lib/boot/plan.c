@@ -445,7 +445,7 @@ static char *join(const vk_strv *v, const char *sep, const char *quote) {
 }
 
 /* NixOS: the store is not edited; the user adds this to configuration.nix and runs nixos-rebuild. */
-static int nixos_plan(vk_boot_plan *p, const char *modprobe) {
+static int nixos_plan(vk_boot_plan *p, const char *modprobe, bool m_has_amd_iommu) {
         _cleanup_free_ char *params = join(&p->kargs_add, " ", "\""), *mods = join(&p->modules, " ", "\"");
         _cleanup_free_ char *indented = NULL;
         size_t n = 0;
@@ -455,21 +455,26 @@ static int nixos_plan(vk_boot_plan *p, const char *modprobe) {
         indented = malloc(2 * strlen(modprobe) + 8);
         if (!indented)
                 return -ENOMEM;
-        for (const char *s = modprobe; *s; s++) {
-                if (s == modprobe || s[-1] == '\n')
-                        n += (size_t)sprintf(indented + n, "  ");
-                indented[n++] = *s;
+        /* the file's own comments speak of vfiokit boot revert, which does not apply here */
+        for (const char *s = modprobe; *s;) {
+                const char *eol = strchrnul(s, '\n');
+                if (*s != '#')
+                        n += (size_t)sprintf(indented + n, "  %.*s\n", (int)(eol - s), s);
+                s = *eol ? eol + 1 : eol;
         }
         indented[n] = 0;
+        _cleanup_free_ char *params_line = vk_printf("boot.kernelParams = [ %s%s];\n", params, *params ? " " : "");
+        if (!params_line)
+                return -ENOMEM;
         p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n"
-                                     "boot.kernelParams = [ %s ];\n"
+                                     "%s"
                                      "boot.initrd.kernelModules = [ %s ];\n"
                                      "boot.extraModprobeConfig = ''\n%s'';\n",
-                                     p->gpu, p->group, params, mods, p->vfio_builtin ? "" : indented);
+                                     p->gpu, p->group, params_line, mods, p->vfio_builtin ? "" : indented);
         if (!p->nixos_snippet)
                 return -ENOMEM;
-        if (p->kargs_remove.n && addf(&p->notes, "remove amd_iommu=on from boot.kernelParams if it is there: it is "
-                                                 "not a valid option") < 0)
+        if (p->kargs_remove.n && m_has_amd_iommu && addf(&p->notes, "remove amd_iommu=on from boot.kernelParams: it "
+                                                                    "is not a valid option") < 0)
                 return -ENOMEM;
         return addf(&p->notes, "NixOS: vfiokit changes nothing here; add the snippet to /etc/nixos/configuration.nix, "
                                "then run nixos-rebuild boot and reboot");
@@ -586,7 +591,7 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 r = vk_strv_push(&p.notes, p.detect.notes.v[i]);
         switch (p.detect.bootloader) {
         case VK_BL_NIXOS:
-                r = nixos_plan(&p, modprobe);
+                r = nixos_plan(&p, modprobe, cmdline_has(m, "amd_iommu=on"));
                 goto done;
         case VK_BL_UNKNOWN:
                 r = unknown_plan(&p, modprobe);
@@ -618,7 +623,7 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         /* the bootloader's own command runs after the initramfs is rebuilt: grub-mkconfig lists the new image */
         if (r >= 0 && kargs_changed)
                 r = copy_cmds(&p, p.detect.bl_regen, p.detect.n_bl_regen);
-        if (r >= 0 && vk_boot_plan_changes(&p) && trial_note(p.detect.bootloader))
+        if (r >= 0 && kargs_changed && trial_note(p.detect.bootloader))
                 r = vk_strv_push(&p.notes, trial_note(p.detect.bootloader));
 done:
         if (r < 0) {
