@@ -234,7 +234,7 @@ static int boot_verify(vk_cli *cli, const char *device) {
         vk_boot_checks c = {0};
         vk_error err = {0};
         vk_func *gpu = NULL;
-        json_object *out = json_object_new_array();
+        json_object *out;
         int r, rc = VK_EXIT_OK;
 
         if (must_be_root(cli, "verify"))
@@ -246,6 +246,7 @@ static int boot_verify(vk_cli *cli, const char *device) {
                 return r;
         if (vk_boot_verify(cli->host, m, gpu, &c, &err) < 0)
                 return vk_cli_fail(&err);
+        out = json_object_new_array();
         for (size_t i = 0; i < c.n; i++) {
                 json_object *e = json_object_new_object();
                 json_object_object_add(e, "check", json_object_new_string(c.v[i].name));
