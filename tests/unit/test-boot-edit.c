@@ -637,6 +637,36 @@ static void test_booster(void **state) {
         REFUSE(booster, "a: 1\n\0", NULL, "/etc/test:2: binary data");
 }
 
+/* prefix + 1 MiB of "abcdefg " + suffix, edited by fn: accepted, changed, idempotent */
+static void big_case(editor fn, const char *prefix, const char *suffix, const vk_kargs_change *c) {
+        size_t n = 1 << 20, pl = strlen(prefix), sl = strlen(suffix);
+        char *big = malloc(pl + n + sl + 1);
+        vk_edit_result r;
+
+        memcpy(big, prefix, pl);
+        for (size_t i = 0; i < n; i += 8)
+                memcpy(big + pl + i, "abcdefg ", 8);
+        memcpy(big + pl + n, suffix, sl + 1);
+        r = edit_expect(fn, big, pl + n + sl, c, NULL);
+        assert_true(r.changed);
+        vk_edit_result_clear(&r);
+        free(big);
+}
+
+static void test_big_lines(void **state) {
+        vk_kargs_change c = change("iommu=pt", "amd_iommu=on");
+        (void)state;
+
+        big_case(vk_bls_entry_edit, "title x\noptions ", "\n", &c);
+        big_case(vk_refind_edit, "\"Boot\" \"", "\"\n", &c);
+        big_case(vk_limine_edit, "/L\n  protocol: linux\n  cmdline: ", "\n", &c);
+        big_case(vk_kernelstub_edit, "{\"user\": {\"kernel_options\": [\"", "\"]}}\n", &c);
+        big_case(mkinitcpio, "MODULES=(", ")\n", NULL);
+        big_case(itools, "# ", "\n", NULL);
+        big_case(booster, "modules_force_load: x,", "\n", NULL);
+        change_clear(&c);
+}
+
 static int setup_modules(void **state) {
         (void)state;
         vk_strv_push(&modules_drop, "vfio_virqfd");
@@ -675,6 +705,7 @@ int main(void) {
                 cmocka_unit_test(test_initramfs_tools),
                 cmocka_unit_test(test_mkinitcpio),
                 cmocka_unit_test(test_booster),
+                cmocka_unit_test(test_big_lines),
         };
         return cmocka_run_group_tests(tests, setup_modules, teardown_modules);
 }
