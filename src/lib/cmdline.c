@@ -103,16 +103,21 @@ int vk_cmdline_arg_from_span(const char *line, const vk_cmdline_span *s, vk_cmdl
 
 int vk_cmdline_parse(const char *line, vk_cmdline_arg **ret, size_t *ret_n) {
         vk_cmdline_arg *args = NULL;
-        size_t n = 0, pos = 0, len;
+        size_t n = 0, cap = 0, pos = 0, len;
         vk_cmdline_span s;
 
         line = line ? line : "";
         len = strlen(line);
         while (next_span(line, len, &pos, &s)) {
-                vk_cmdline_arg *a = realloc(args, (n + 1) * sizeof(*a));
-                if (!a)
-                        goto oom;
-                args = a;
+                if (n == cap) {
+                        /* doubling: a 1 MiB line has ~100k arguments */
+                        size_t ncap = cap ? cap * 2 : 16;
+                        vk_cmdline_arg *a = realloc(args, ncap * sizeof(*a));
+                        if (!a)
+                                goto oom;
+                        args = a;
+                        cap = ncap;
+                }
                 if (vk_cmdline_arg_from_span(line, &s, &args[n]) < 0)
                         goto oom;
                 n++;

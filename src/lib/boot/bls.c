@@ -14,7 +14,7 @@ int vk_bls_entry_edit(const char *name, const char *text, size_t len, const vk_k
         _cleanup_(vk_mapped_clear) vk_mapped m = {0};
         _cleanup_(vk_splice_clear) vk_splice s = {0};
         _cleanup_free_ vk_range *ranges = NULL;
-        size_t n = 0, key_end = 0;
+        size_t n = 0, cap = 0, key_end = 0;
         char *out;
         size_t out_len;
         int r;
@@ -36,10 +36,10 @@ int vk_bls_entry_edit(const char *name, const char *text, size_t len, const vk_k
                         ;
                 while (vend > v && strchr(" \t\r", text[vend - 1]))
                         vend--;
-                vk_range *nr = realloc(ranges, (n + 1) * sizeof(*nr));
-                if (!nr)
-                        return -ENOMEM;
-                ranges = nr;
+                void *grown = ranges;
+                if ((r = vk_grow(&grown, &cap, n, sizeof(*ranges))) < 0)
+                        return r;
+                ranges = grown;
                 ranges[n++] = (vk_range){v, vend};
                 key_end = q + 7;
         }

@@ -9,6 +9,8 @@
 /* Refuse text a config editor must not touch: NUL bytes and control characters other than tab, CR, LF, VT, FF.
  * Returns 0 or -EINVAL with "NAME:LINE: ..." in err. */
 int vk_edit_check_text(const char *name, const char *text, size_t len, vk_error *err);
+/* Room for one more of n elements of size bytes in *v (capacity doubled, so a 1 MiB input stays linear). */
+int vk_grow(void **v, size_t *cap, size_t n, size_t size);
 /* 1-based line of offset off. */
 size_t vk_edit_line_of(const char *text, size_t off);
 /* "\r\n" when the first line of text ends that way, else "\n" (new lines follow the file's style). */
@@ -63,7 +65,7 @@ typedef struct vk_splice {
                 size_t at;
                 char *text;
         } *ins;
-        size_t n_ins, len;
+        size_t n_ins, cap_ins, len;
 } vk_splice;
 int vk_splice_init(vk_splice *s, size_t len);
 void vk_splice_clear(vk_splice *s);

@@ -5,6 +5,21 @@
 #include <errno.h>
 #include <string.h>
 
+int vk_grow(void **v, size_t *cap, size_t n, size_t size) {
+        size_t ncap;
+        void *nv;
+
+        if (n < *cap)
+                return 0;
+        ncap = *cap ? *cap * 2 : 16;
+        nv = realloc(*v, ncap * size);
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        *cap = ncap;
+        return 0;
+}
+
 size_t vk_edit_line_of(const char *text, size_t off) {
         size_t line = 1;
         for (size_t i = 0; i < off; i++)
@@ -108,16 +123,16 @@ void vk_splice_clear(vk_splice *s) {
 
 int vk_splice_insert(vk_splice *s, size_t at, char *text) {
         struct vk_splice_ins *v;
+        void *p = s->ins;
         size_t i;
 
         if (!text)
                 return -ENOMEM;
-        v = realloc(s->ins, (s->n_ins + 1) * sizeof(*v));
-        if (!v) {
+        if (vk_grow(&p, &s->cap_ins, s->n_ins, sizeof(*v)) < 0) {
                 free(text);
                 return -ENOMEM;
         }
-        s->ins = v;
+        s->ins = v = p;
         for (i = s->n_ins; i > 0 && v[i - 1].at > at; i--)
                 v[i] = v[i - 1];
         v[i] = (struct vk_splice_ins){at, text};

@@ -36,7 +36,7 @@ typedef struct elem {
 
 typedef struct elems {
         elem *v;
-        size_t n;
+        size_t n, cap;
 } elems;
 
 static void elems_clear(elems *e) {
@@ -47,10 +47,11 @@ static void elems_clear(elems *e) {
 }
 
 static int elems_push(elems *e, size_t start, size_t end, const char *value, size_t vlen) {
-        elem *v = realloc(e->v, (e->n + 1) * sizeof(*v));
-        if (!v)
+        void *p = e->v;
+        elem *v;
+        if (vk_grow(&p, &e->cap, e->n, sizeof(*v)) < 0)
                 return -ENOMEM;
-        e->v = v;
+        e->v = v = p;
         v[e->n] = (elem){start, end, strndup(value, vlen)};
         if (!v[e->n].value)
                 return -ENOMEM;

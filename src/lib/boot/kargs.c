@@ -89,7 +89,7 @@ typedef struct planner {
         vk_cmdline_span *spans;
         size_t n_spans;
         karg *args; /* also, then the line, then planned additions */
-        size_t n_args, n_also;
+        size_t n_args, n_also, cap_args;
         bool *removed; /* per span */
         vk_strv adds;
 } planner;
@@ -102,13 +102,18 @@ static void planner_clear(planner *p) {
 }
 
 static int push_arg(planner *p, vk_cmdline_arg a, size_t span) {
-        karg *v = realloc(p->args, (p->n_args + 1) * sizeof(*v));
-        if (!v) {
-                free(a.key);
-                free(a.value);
-                return -ENOMEM;
+        if (p->n_args == p->cap_args) {
+                /* doubling: a 1 MiB command line has ~100k arguments */
+                size_t cap = p->cap_args ? p->cap_args * 2 : 64;
+                karg *v = realloc(p->args, cap * sizeof(*v));
+                if (!v) {
+                        free(a.key);
+                        free(a.value);
+                        return -ENOMEM;
+                }
+                p->args = v;
+                p->cap_args = cap;
         }
-        p->args = v;
         p->args[p->n_args++] = (karg){.a = a, .span = span};
         return 0;
 }
@@ -161,7 +166,7 @@ static int decide_add(planner *p, const char *tok, vk_cmdline_arg *want, vk_strv
 /* Deletions: a run of removed arguments goes with the spaces before it (or after it when it starts the line), so
  * "a X b" becomes "a b" and "X b" becomes "b". */
 static int plan_deletions(planner *p, vk_kargs_plan *ret) {
-        size_t n = p->n_spans;
+        size_t n = p->n_spans, cap = 0;
         for (size_t i = 0; i < n;) {
                 size_t j = i;
                 struct vk_kargs_range *v, range;
@@ -177,10 +182,10 @@ static int plan_deletions(planner *p, vk_kargs_plan *ret) {
                         range = (struct vk_kargs_range){p->spans[i].start, p->spans[j + 1].start};
                 else
                         range = (struct vk_kargs_range){p->spans[i].start, p->spans[j].end};
-                v = realloc(ret->del, (ret->n_del + 1) * sizeof(*v));
-                if (!v)
+                void *grown = ret->del;
+                if (vk_grow(&grown, &cap, ret->n_del, sizeof(*v)) < 0)
                         return -ENOMEM;
-                ret->del = v;
+                ret->del = v = grown;
                 ret->del[ret->n_del++] = range;
                 i = j + 1;
         }
