@@ -189,14 +189,14 @@ static int boot_plan_apply(vk_cli *cli, bool apply, const char *device) {
         out = plan_json(&p);
         if (!cli->json)
                 print_plan(cli, out);
-        if (p.detect.bootloader == VK_BL_UNKNOWN)
-                rc = VK_EXIT_FAIL; /* nothing can be done here: a script must not go on to reboot */
+        if (p.detect.bootloader == VK_BL_UNKNOWN || (apply && p.detect.bootloader == VK_BL_NIXOS))
+                rc = VK_EXIT_FAIL; /* nothing was done here: a script must not go on to reboot */
+        else if (p.detect.bootloader == VK_BL_NIXOS)
+                ;
         else if (!vk_boot_plan_changes(&p)) {
-                if (!cli->json && p.detect.bootloader != VK_BL_NIXOS)
+                if (!cli->json)
                         printf("\nnothing to change: the boot configuration already hands this group to vfio-pci\n");
-        } else if (apply && p.detect.bootloader == VK_BL_NIXOS)
-                rc = VK_EXIT_FAIL;
-        else if (apply && cli->dry_run) {
+        } else if (apply && cli->dry_run) {
                 if (!cli->json)
                         printf("\ndry run: nothing was written or run\n");
         } else if (apply && !confirm(cli))

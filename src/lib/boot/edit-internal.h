@@ -47,9 +47,6 @@ typedef struct vk_mapped {
 } vk_mapped;
 int vk_mapped_push(vk_mapped *m, char c, size_t raw, uint8_t rawlen);
 void vk_mapped_clear(vk_mapped *m);
-/* The raw text with the plan's deletions made and ins (already encoded for its place) put at raw offset at. */
-int vk_mapped_apply(const char *raw, size_t raw_len, const vk_mapped *m, const vk_kargs_plan *p, size_t at,
-                    const char *ins, char **ret, size_t *ret_len);
 
 /* Shell files (/etc/default/grub, mkinitcpio.conf), read as sh reads them. */
 /* Skip the command at p up to the line it does not continue (quotes, escapes, comments); *ret: the next line. */
@@ -58,3 +55,30 @@ int vk_sh_skip_command(const char *name, const char *text, size_t len, size_t p,
 size_t vk_sh_match_assignment(const char *text, size_t len, size_t p, const char *var);
 /* -EINVAL "NAME:LINE: unterminated ' quote ..." for the quote at text[at]. */
 int vk_sh_unterminated(const char *name, const char *text, size_t at, vk_error *err);
+
+/* Edits of one raw text gathered before any is made: bytes to cut, text to insert (at offsets of the original). */
+typedef struct vk_splice {
+        bool *gone;
+        struct vk_splice_ins {
+                size_t at;
+                char *text;
+        } *ins;
+        size_t n_ins, len;
+} vk_splice;
+int vk_splice_init(vk_splice *s, size_t len);
+void vk_splice_clear(vk_splice *s);
+/* Takes text (NULL is -ENOMEM). Insertions at the same offset keep their order. */
+int vk_splice_insert(vk_splice *s, size_t at, char *text);
+/* Cut the raw bytes of the plan's deletions. */
+void vk_splice_cut(vk_splice *s, const vk_mapped *m, const vk_kargs_plan *p);
+int vk_splice_apply(const vk_splice *s, const char *text, char **ret, size_t *ret_len);
+
+/* Plan the kernel arguments held by raw ranges of text, pieces of one command line joined by spaces (BLS options
+ * lines, one limine cmdline). Fills m with the joined text. An unterminated " is refused with the line it is on. */
+typedef struct vk_range {
+        size_t start, end;
+} vk_range;
+int vk_kargs_plan_ranges(const char *name, const char *text, const vk_range *ranges, size_t n,
+                         const vk_kargs_change *c, vk_mapped *m, vk_kargs_plan *plan, vk_strv *notes, vk_error *err);
+/* Push a note unless it is there already (one note per fact, however many entries a file has). */
+int vk_edit_note_merge(vk_strv *notes, vk_strv *more);

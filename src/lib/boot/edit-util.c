@@ -93,31 +93,77 @@ void vk_mapped_clear(vk_mapped *m) {
         *m = (vk_mapped){0};
 }
 
-int vk_mapped_apply(const char *raw, size_t raw_len, const vk_mapped *m, const vk_kargs_plan *p, size_t at,
-                    const char *ins, char **ret, size_t *ret_len) {
-        _cleanup_free_ bool *gone = calloc(raw_len + 1, sizeof(bool));
-        size_t ins_len = ins ? strlen(ins) : 0, o = 0;
-        char *out;
+int vk_splice_init(vk_splice *s, size_t len) {
+        *s = (vk_splice){.len = len, .gone = calloc(len + 1, sizeof(bool))};
+        return s->gone ? 0 : -ENOMEM;
+}
 
-        if (!gone)
+void vk_splice_clear(vk_splice *s) {
+        for (size_t i = 0; i < s->n_ins; i++)
+                free(s->ins[i].text);
+        free(s->ins);
+        free(s->gone);
+        *s = (vk_splice){0};
+}
+
+int vk_splice_insert(vk_splice *s, size_t at, char *text) {
+        struct vk_splice_ins *v;
+        size_t i;
+
+        if (!text)
                 return -ENOMEM;
+        v = realloc(s->ins, (s->n_ins + 1) * sizeof(*v));
+        if (!v) {
+                free(text);
+                return -ENOMEM;
+        }
+        s->ins = v;
+        for (i = s->n_ins; i > 0 && v[i - 1].at > at; i--)
+                v[i] = v[i - 1];
+        v[i] = (struct vk_splice_ins){at, text};
+        s->n_ins++;
+        return 0;
+}
+
+void vk_splice_cut(vk_splice *s, const vk_mapped *m, const vk_kargs_plan *p) {
         for (size_t d = 0; d < p->n_del; d++)
                 for (size_t i = p->del[d].start; i < p->del[d].end && i < m->n; i++)
                         for (size_t b = 0; b < m->rawlen[i]; b++)
-                                gone[m->raw[i] + b] = true;
-        out = malloc(raw_len + ins_len + 1);
+                                s->gone[m->raw[i] + b] = true;
+}
+
+int vk_splice_apply(const vk_splice *s, const char *text, char **ret, size_t *ret_len) {
+        size_t total = s->len + 1, o = 0, k = 0;
+        char *out;
+
+        for (size_t i = 0; i < s->n_ins; i++)
+                total += strlen(s->ins[i].text);
+        out = malloc(total);
         if (!out)
                 return -ENOMEM;
-        for (size_t i = 0; i <= raw_len; i++) {
-                if (i == at && ins) {
-                        memcpy(out + o, ins, ins_len);
-                        o += ins_len;
+        for (size_t i = 0; i <= s->len; i++) {
+                for (; k < s->n_ins && s->ins[k].at == i; k++) {
+                        size_t n = strlen(s->ins[k].text);
+                        memcpy(out + o, s->ins[k].text, n);
+                        o += n;
                 }
-                if (i < raw_len && !gone[i])
-                        out[o++] = raw[i];
+                if (i < s->len && !s->gone[i])
+                        out[o++] = text[i];
         }
         out[o] = 0;
         *ret = out;
         *ret_len = o;
+        return 0;
+}
+
+int vk_edit_note_merge(vk_strv *notes, vk_strv *more) {
+        for (size_t i = 0; i < more->n; i++)
+                if (!vk_strv_contains(notes, more->v[i])) {
+                        int r = vk_strv_push_take(notes, more->v[i]);
+                        more->v[i] = NULL;
+                        if (r < 0)
+                                return r;
+                }
+        vk_strv_clear(more);
         return 0;
 }

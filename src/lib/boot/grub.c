@@ -12,7 +12,6 @@
 /* One shell word: its logical text mapped to raw bytes, and the quoting of each character. */
 typedef struct shword {
         size_t start, end; /* raw */
-        size_t line;       /* of start */
         vk_mapped m;
         char *ctx;         /* per character: 'n' unquoted, 's' in '...', 'd' in "..." */
         size_t ctx_cap;
@@ -92,11 +91,10 @@ static int parse_word(const char *name, const char *text, size_t len, size_t pos
                         w->last_at = p++;
                 } else if (c == '\\') {
                         w->plain = false;
-                        if (p + 1 >= len) {
-                                if ((r = push(w, c, p, 1, 'n')) < 0)
-                                        return r;
-                                p++;
-                        } else {
+                        if (p + 1 >= len) /* a \ that escapes nothing: text added after it would be escaped */
+                                return vk_error_set(err, -EINVAL, "%s:%zu: the file ends with a \\; remove it", name,
+                                                    vk_edit_line_of(text, p));
+                        else {
                                 if (text[p + 1] != '\n' && (r = push(w, text[p + 1], p, 2, 'n')) < 0)
                                         return r;
                                 p += 2;
@@ -113,7 +111,6 @@ static int parse_word(const char *name, const char *text, size_t len, size_t pos
                 }
         }
         w->end = p;
-        w->line = vk_edit_line_of(text, pos);
         if (!w->m.text && (r = vk_mapped_push(&w->m, 0, 0, 0)) >= 0)
                 w->m.n = 0; /* an empty value still has a text */
         return r < 0 ? r : 0;
@@ -271,42 +268,50 @@ static int scan(const char *name, const char *text, size_t len, grubfile *g, vk_
 }
 
 /* The variable is missing: a new line at the end, the file's line ending kept (and its lack of a last one). */
-static int append_assignment(const char *text, size_t len, const char *ins, char **ret, size_t *ret_len) {
+static char *new_assignment(const char *text, size_t len, const char *ins) {
         const char *eol = vk_edit_eol(text, len);
         bool ends_open = len > 0 && text[len - 1] != '\n';
         _cleanup_free_ char *val = shell_escape(ins, 'd');
-        char *out;
 
         if (!val)
-                return -ENOMEM;
-        out = vk_printf("%.*s%s" VAR_DEFAULT "=\"%s\"%s", (int)len, text, ends_open ? eol : "", val,
-                        ends_open ? "" : eol);
-        if (!out)
-                return -ENOMEM;
-        *ret = out;
-        *ret_len = strlen(out);
-        return 0;
+                return NULL;
+        return vk_printf("%s" VAR_DEFAULT "=\"%s\"%s", ends_open ? eol : "", val, ends_open ? "" : eol);
 }
 
-/* The raw text with w's plain unquoted value replaced by a double-quoted one: quiet -> "quiet iommu=pt". */
-static int requote_plain(const char *text, size_t len, const shword *w, const vk_kargs_plan *plan, char **ret,
-                         size_t *ret_len) {
-        _cleanup_free_ char *value = NULL, *quoted = NULL;
+/* w's plain unquoted value double-quoted with the plan made: quiet -> "quiet iommu=pt". */
+static char *requote_plain(const shword *w, const vk_kargs_plan *plan) {
+        _cleanup_free_ char *value = NULL;
         size_t vlen;
-        char *out;
-        /* w is plain: its raw bytes are its value, so the plan applies to them as they are */
-        int r = vk_kargs_plan_apply(w->m.text, w->m.n, plan, &value, &vlen);
 
+        /* w is plain: its raw bytes are its value, so the plan applies to them as they are */
+        if (vk_kargs_plan_apply(w->m.text, w->m.n, plan, &value, &vlen) < 0)
+                return NULL;
+        return shell_escape(value, 'n');
+}
+
+static int expansion_refused(const char *name, const char *text, const char *var, const shword *w, vk_error *err) {
+        return vk_error_set(err, -EINVAL,
+                            "%s:%zu: %s uses a shell expansion (%c), so its value is only known when GRUB runs; "
+                            "make the value literal, or edit the options by hand",
+                            name, vk_edit_line_of(text, w->expansion), var, text[w->expansion]);
+}
+
+/* GRUB_CMDLINE_LINUX goes on every entry, recovery ones too: it only loses what is removed (amd_iommu=on). */
+static int plan_linux(const char *name, const char *text, const grubfile *g, const vk_kargs_change *c, vk_splice *s,
+                      vk_strv *notes, vk_error *err) {
+        _cleanup_(vk_kargs_plan_clear) vk_kargs_plan plan = {0};
+        vk_kargs_change removals = {.remove = c->remove};
+        int r;
+
+        if (!g->have_linux || c->remove.n == 0)
+                return 0;
+        r = vk_kargs_plan_make(name, vk_edit_line_of(text, g->linux_.start), g->linux_.m.text, g->linux_.m.n, NULL, &removals, &plan, notes,
+                               err);
         if (r < 0)
                 return r;
-        quoted = shell_escape(value, 'n');
-        if (!quoted)
-                return -ENOMEM;
-        out = vk_printf("%.*s%s%.*s", (int)w->start, text, quoted, (int)(len - w->end), text + w->end);
-        if (!out)
-                return -ENOMEM;
-        *ret = out;
-        *ret_len = strlen(out);
+        if (plan.n_del > 0 && g->linux_.expansion != SIZE_MAX)
+                return expansion_refused(name, text, VAR_LINUX, &g->linux_, err);
+        vk_splice_cut(s, &g->linux_.m, &plan);
         return 0;
 }
 
@@ -314,8 +319,8 @@ int vk_grub_edit(const char *name, const char *text, size_t len, const vk_kargs_
                  vk_error *err) {
         _cleanup_(grubfile_clear) grubfile g = {0};
         _cleanup_(vk_kargs_plan_clear) vk_kargs_plan plan = {0};
-        _cleanup_(vk_strv_clear) vk_strv notes = {0};
-        _cleanup_free_ char *ins = NULL;
+        _cleanup_(vk_strv_clear) vk_strv notes = {0}, linux_notes = {0};
+        _cleanup_(vk_splice_clear) vk_splice s = {0};
         const shword *w = &g.def;
         char *out = NULL;
         size_t out_len = 0, at;
@@ -329,20 +334,21 @@ int vk_grub_edit(const char *name, const char *text, size_t len, const vk_kargs_
         if (r < 0)
                 return r;
         if (g.have_def && w->expansion != SIZE_MAX)
-                return vk_error_set(err, -EINVAL,
-                                    "%s:%zu: " VAR_DEFAULT " uses a shell expansion (%c), so its value is only known "
-                                    "when GRUB runs; make the value literal, or add the options by hand",
-                                    name, vk_edit_line_of(text, w->expansion), text[w->expansion]);
-        r = vk_kargs_plan_make(name, g.have_def ? w->line : 1, g.have_def ? w->m.text : "", g.have_def ? w->m.n : 0,
+                return expansion_refused(name, text, VAR_DEFAULT, w, err);
+        r = vk_kargs_plan_make(name, g.have_def ? vk_edit_line_of(text, w->start) : 1, g.have_def ? w->m.text : "", g.have_def ? w->m.n : 0,
                                g.have_linux ? g.linux_.m.text : NULL, c, &plan, &notes, err);
         if (r < 0)
                 return r;
-        if (!vk_kargs_plan_changes(&plan))
-                return vk_edit_result_set(ret, text, len, NULL, 0, &notes);
+        if ((r = vk_splice_init(&s, len)) < 0)
+                return r;
+        if ((r = plan_linux(name, text, &g, c, &s, &linux_notes, err)) < 0 ||
+            (r = vk_edit_note_merge(&notes, &linux_notes)) < 0)
+                return r;
 
-        if (!g.have_def)
-                r = append_assignment(text, len, plan.ins, &out, &out_len);
-        else {
+        if (!g.have_def) {
+                if (plan.ins && (r = vk_splice_insert(&s, len, new_assignment(text, len, plan.ins))) < 0)
+                        return r;
+        } else if (vk_kargs_plan_changes(&plan)) {
                 if (plan.ins_at_start) {
                         at = w->last_at;
                         ctx = w->last_ctx;
@@ -351,14 +357,20 @@ int vk_grub_edit(const char *name, const char *text, size_t len, const vk_kargs_
                         at = w->m.raw[i] + w->m.rawlen[i];
                         ctx = w->ctx[i];
                 }
-                if (plan.ins && ctx == 'n' && w->plain)
-                        r = requote_plain(text, len, w, &plan, &out, &out_len);
-                else {
-                        if (plan.ins && !(ins = shell_escape(plan.ins, ctx)))
-                                return -ENOMEM;
-                        r = vk_mapped_apply(text, len, &w->m, &plan, at, ins, &out, &out_len);
+                if (plan.ins && ctx == 'n' && w->plain) {
+                        /* a bare word cannot hold a space: the whole value becomes one double-quoted word */
+                        for (size_t i = w->start; i < w->end; i++)
+                                s.gone[i] = true;
+                        r = vk_splice_insert(&s, w->start, requote_plain(w, &plan));
+                } else {
+                        vk_splice_cut(&s, &w->m, &plan);
+                        if (plan.ins)
+                                r = vk_splice_insert(&s, at, shell_escape(plan.ins, ctx));
                 }
+                if (r < 0)
+                        return r;
         }
+        r = vk_splice_apply(&s, text, &out, &out_len);
         if (r < 0)
                 return r;
         return vk_edit_result_set(ret, text, len, out, out_len, &notes);

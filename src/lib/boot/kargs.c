@@ -346,3 +346,29 @@ int vk_kargs_edit(const char *name, const char *text, size_t len, const vk_kargs
                 return r;
         return vk_edit_result_set(ret, text, len, out, out_len, &notes);
 }
+
+int vk_kargs_plan_ranges(const char *name, const char *text, const vk_range *ranges, size_t n,
+                         const vk_kargs_change *c, vk_mapped *m, vk_kargs_plan *plan, vk_strv *notes, vk_error *err) {
+        size_t quotes = 0, last_quote = 0;
+        int r;
+
+        *m = (vk_mapped){0};
+        for (size_t k = 0; k < n; k++) {
+                if (k > 0 && (r = vk_mapped_push(m, ' ', ranges[k].start, 0)) < 0)
+                        return r;
+                for (size_t i = ranges[k].start; i < ranges[k].end; i++) {
+                        if (text[i] == '"') {
+                                quotes++;
+                                last_quote = i;
+                        }
+                        if ((r = vk_mapped_push(m, text[i], i, 1)) < 0)
+                                return r;
+                }
+        }
+        if (quotes % 2)
+                return vk_error_set(err, -EINVAL,
+                                    "%s:%zu: the kernel command line has an unterminated \" (the kernel would read "
+                                    "every option after it as part of one value); close the quote",
+                                    name, vk_edit_line_of(text, last_quote));
+        return vk_kargs_plan_make(name, 1, m->text ? m->text : "", m->n, NULL, c, plan, notes, err);
+}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "boot.h"
 #include "edit.h"
+#include "plan-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,8 +47,7 @@ void vk_boot_plan_clear(vk_boot_plan *p) {
 
 bool vk_boot_plan_changes(const vk_boot_plan *p) { return p->n_files > 0 || p->n_cmds > 0; }
 
-static int addf(vk_strv *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int addf(vk_strv *v, const char *fmt, ...) {
+int vk_plan_addf(vk_strv *v, const char *fmt, ...) {
         va_list ap;
         char *s;
         int r;
@@ -149,7 +149,7 @@ static int pick_functions(const vk_model *m, const vk_func *gpu, const vk_boot_o
                         if (softdep_driver(f->driver))
                                 r = push_unique(&p->softdeps, f->driver);
                         else
-                                r = addf(&p->notes,
+                                r = vk_plan_addf(&p->notes,
                                          "%s is on %s now: no softdep is written for it (not a display or audio "
                                          "driver); if %s takes it at boot before vfio-pci, use --cmdline-ids",
                                          f->addr, f->driver, f->driver);
@@ -159,7 +159,7 @@ static int pick_functions(const vk_model *m, const vk_func *gpu, const vk_boot_o
         if (r < 0)
                 return vk_error_set(err, r, "out of memory");
         if (!g)
-                r = addf(&p->warnings,
+                r = vk_plan_addf(&p->warnings,
                          "the IOMMU is off, so %s's group is unknown: the plan takes its own slot (%zu function%s); "
                          "after the reboot run vfiokit boot plan %s again to check the group",
                          gpu->addr, p->functions.n, p->functions.n == 1 ? "" : "s", gpu->addr);
@@ -183,14 +183,14 @@ static int check_shared_ids(const vk_model *m, const vk_boot_opts *o, vk_boot_pl
                                 "changed. vfiokit does not write a per-address (driver_override) boot rule; instead "
                                 "run vfiokit bind %s after boot, or --force to give vfio-pci every %s device",
                                 f->addr, id, id, p->gpu, id);
-                if (addf(&p->warnings, "%s has the id %s too: vfio-pci will take it at boot as well (--force)", f->addr,
+                if (vk_plan_addf(&p->warnings, "%s has the id %s too: vfio-pci will take it at boot as well (--force)", f->addr,
                          id) < 0)
                         return vk_error_set(err, -ENOMEM, "out of memory");
         }
         return 0;
 }
 
-static bool cmdline_has(const vk_model *m, const char *token) {
+bool vk_plan_cmdline_has(const vk_model *m, const char *token) {
         vk_cmdline_arg *a = NULL;
         size_t n = 0;
         bool found = false;
@@ -234,12 +234,12 @@ static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan
                                 strcat(ids, ",");
                         strcat(ids, p->ids.v[i]);
                 }
-                r = addf(&p->kargs_add, "vfio-pci.ids=%s", ids);
+                r = vk_plan_addf(&p->kargs_add, "vfio-pci.ids=%s", ids);
         }
         if (r >= 0 && o->acs_override) {
                 r = vk_strv_push(&p->kargs_add, "pcie_acs_override=downstream,multifunction");
                 if (r >= 0)
-                        r = addf(&p->warnings,
+                        r = vk_plan_addf(&p->warnings,
                                  "pcie_acs_override=downstream,multifunction: the kernel will pretend devices are "
                                  "isolated when the hardware says they are not; a device in the VM can then reach "
                                  "the memory of others (and only kernels with the ACS override patch know the "
@@ -247,8 +247,8 @@ static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan
         }
         if (r >= 0 && !o->keep_amd_iommu) {
                 r = vk_strv_push(&p->kargs_remove, "amd_iommu=on");
-                if (r >= 0 && cmdline_has(m, "amd_iommu=on"))
-                        r = addf(&p->notes, "amd_iommu=on is not a valid option (AMD's IOMMU is on by default): it is "
+                if (r >= 0 && vk_plan_cmdline_has(m, "amd_iommu=on"))
+                        r = vk_plan_addf(&p->notes, "amd_iommu=on is not a valid option (AMD's IOMMU is on by default): it is "
                                             "removed; --keep-amd-iommu leaves it");
         }
         return r;
@@ -330,7 +330,7 @@ static int edit_kargs(vk_host *h, vk_boot_plan *p, const vk_kargs_file *kf, bool
         if (r < 0)
                 return r;
         for (size_t i = 0; i < res.notes.n && r >= 0; i++)
-                r = addf(&p->notes, "%s: %s", name, res.notes.v[i]);
+                r = vk_plan_addf(&p->notes, "%s: %s", name, res.notes.v[i]);
         if (r >= 0 && res.changed) {
                 r = add_file(p, kf->path, text, len, false, res.text, res.len, mode, "kernel command line");
                 *changed = true;
@@ -403,7 +403,7 @@ static int edit_initramfs(vk_host *h, vk_boot_plan *p, bool new_kernel, bool *ch
         if (r < 0)
                 return r;
         for (size_t i = 0; i < res.notes.n && r >= 0; i++)
-                r = addf(&p->notes, "%s: %s", name, res.notes.v[i]);
+                r = vk_plan_addf(&p->notes, "%s: %s", name, res.notes.v[i]);
         if (r >= 0 && res.changed) {
                 *changed = true;
                 r = add_file(p, d->initramfs_conf, text, len, absent, res.text, res.len, absent ? 0644 : mode,
@@ -424,127 +424,6 @@ static int copy_cmds(vk_boot_plan *p, const vk_boot_cmd *c, size_t n) {
                         return -ENOMEM;
         }
         return 0;
-}
-
-static char *join(const vk_strv *v, const char *sep, const char *quote) {
-        size_t len = 1;
-        char *s;
-        for (size_t i = 0; i < v->n; i++)
-                len += strlen(v->v[i]) + strlen(sep) + 2 * strlen(quote);
-        s = calloc(1, len);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < v->n; i++) {
-                if (i)
-                        strcat(s, sep);
-                strcat(s, quote);
-                strcat(s, v->v[i]);
-                strcat(s, quote);
-        }
-        return s;
-}
-
-/* NixOS: the store is not edited; the user adds this to configuration.nix and runs nixos-rebuild. */
-static int nixos_plan(vk_boot_plan *p, const char *modprobe) {
-        _cleanup_free_ char *params = join(&p->kargs_add, " ", "\""), *mods = join(&p->modules, " ", "\"");
-        _cleanup_free_ char *indented = NULL;
-        size_t n = 0;
-
-        if (!params || !mods || !modprobe)
-                return -ENOMEM;
-        indented = malloc(2 * strlen(modprobe) + 8);
-        if (!indented)
-                return -ENOMEM;
-        for (const char *s = modprobe; *s; s++) {
-                if (s == modprobe || s[-1] == '\n')
-                        n += (size_t)sprintf(indented + n, "  ");
-                indented[n++] = *s;
-        }
-        indented[n] = 0;
-        p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n"
-                                     "boot.kernelParams = [ %s ];\n"
-                                     "boot.initrd.kernelModules = [ %s ];\n"
-                                     "boot.extraModprobeConfig = ''\n%s'';\n",
-                                     p->gpu, p->group, params, mods, p->vfio_builtin ? "" : indented);
-        if (!p->nixos_snippet)
-                return -ENOMEM;
-        if (p->kargs_remove.n && addf(&p->notes, "remove amd_iommu=on from boot.kernelParams if it is there: it is "
-                                                 "not a valid option") < 0)
-                return -ENOMEM;
-        return addf(&p->notes, "NixOS: vfiokit changes nothing here; add the snippet to /etc/nixos/configuration.nix, "
-                               "then run nixos-rebuild boot and reboot");
-}
-
-/* rpm-ostree / bootc: the kernel arguments belong to the deployment; its own command changes them. */
-static int ostree_plan(const vk_model *m, vk_boot_plan *p) {
-        vk_boot_cmd c = {0}, u = {0};
-        int r = vk_strv_push(&c.argv, "rpm-ostree");
-
-        if (r >= 0)
-                r = vk_strv_push(&c.argv, "kargs");
-        if (r >= 0)
-                r = vk_strv_push(&u.argv, "rpm-ostree");
-        if (r >= 0)
-                r = vk_strv_push(&u.argv, "kargs");
-        for (size_t i = 0; i < p->kargs_add.n && r >= 0; i++)
-                if (!cmdline_has(m, p->kargs_add.v[i]) &&
-                    (r = addf(&c.argv, "--append-if-missing=%s", p->kargs_add.v[i])) >= 0)
-                        r = addf(&u.argv, "--delete-if-present=%s", p->kargs_add.v[i]);
-        for (size_t i = 0; i < p->kargs_remove.n && r >= 0; i++)
-                if (cmdline_has(m, p->kargs_remove.v[i]) &&
-                    (r = addf(&c.argv, "--delete-if-present=%s", p->kargs_remove.v[i])) >= 0)
-                        r = addf(&u.argv, "--append-if-missing=%s", p->kargs_remove.v[i]);
-        if (r >= 0 && c.argv.n > 2) {
-                const char **a = calloc(c.argv.n + 1, sizeof(*a)), **b = calloc(u.argv.n + 1, sizeof(*b));
-                if (!a || !b)
-                        r = -ENOMEM;
-                for (size_t i = 0; r >= 0 && i < c.argv.n; i++)
-                        a[i] = c.argv.v[i];
-                for (size_t i = 0; r >= 0 && i < u.argv.n; i++)
-                        b[i] = u.argv.v[i];
-                if (r >= 0)
-                        r = vk_boot_cmd_add(&p->cmds, &p->n_cmds, "change the deployment's kernel arguments", a);
-                if (r >= 0)
-                        r = vk_boot_cmd_add(&p->undo, &p->n_undo, "put the kernel arguments back", b);
-                free(a);
-                free(b);
-        }
-        vk_boot_cmd_clear(&c);
-        vk_boot_cmd_clear(&u);
-        return r;
-}
-
-static int unknown_plan(vk_boot_plan *p, const char *modprobe) {
-        _cleanup_free_ char *add = join(&p->kargs_add, " ", ""), *rm = join(&p->kargs_remove, " ", "");
-        int r;
-
-        if (!add || !rm || !modprobe)
-                return -ENOMEM;
-        r = addf(&p->warnings,
-                 "the bootloader was not recognised (vfiokit knows GRUB, systemd-boot, kernelstub, rEFInd, Limine, "
-                 "rpm-ostree and NixOS): nothing will be changed");
-        if (r >= 0)
-                r = addf(&p->notes, "add to the kernel command line yourself: %s%s%s", *add ? add : "(nothing)",
-                         p->kargs_remove.n ? "; and remove if present: " : "", rm);
-        if (r >= 0 && !p->vfio_builtin)
-                r = addf(&p->notes, "and write /etc/modprobe.d/vfiokit.conf:\n%s", modprobe);
-        return r;
-}
-
-static const char *trial_note(vk_bootloader b) {
-        switch (b) {
-        case VK_BL_GRUB:
-                return "trial boot: not offered. The options go into the default entry, so no unchanged entry is left "
-                       "for grub-reboot to fall back to; if the host does not come up, press e in the GRUB menu, "
-                       "delete the options from the linux line, boot with Ctrl-x and run vfiokit boot revert";
-        case VK_BL_SDBOOT:
-        case VK_BL_KERNELSTUB:
-                return "trial boot: not offered. The options go into the entries themselves, so no unchanged entry is "
-                       "left for bootctl set-oneshot; if the host does not come up, press e in the systemd-boot menu, "
-                       "delete the options, and run vfiokit boot revert";
-        default:
-                return NULL;
-        }
 }
 
 int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const vk_boot_opts *o, vk_boot_plan *ret,
@@ -571,7 +450,7 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         if (r >= 0)
                 r = kernel_options(m, o, &p);
         if (r >= 0 && p.vfio_builtin)
-                r = addf(&p.notes, "vfio-pci is built into this kernel (modules.builtin): /etc/modprobe.d options "
+                r = vk_plan_addf(&p.notes, "vfio-pci is built into this kernel (modules.builtin): /etc/modprobe.d options "
                                    "and softdeps never apply to it, so the ids go on the kernel command line and no "
                                    "modprobe.d or initramfs file is written");
         want.ids = p.ids;
@@ -586,13 +465,13 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 r = vk_strv_push(&p.notes, p.detect.notes.v[i]);
         switch (p.detect.bootloader) {
         case VK_BL_NIXOS:
-                r = nixos_plan(&p, modprobe);
+                r = vk_plan_nixos(&p, modprobe, vk_plan_cmdline_has(m, "amd_iommu=on"));
                 goto done;
         case VK_BL_UNKNOWN:
-                r = unknown_plan(&p, modprobe);
+                r = vk_plan_unknown(&p, modprobe);
                 goto done;
         case VK_BL_OSTREE:
-                r = ostree_plan(m, &p);
+                r = vk_plan_ostree(m, &p);
                 break;
         default:
                 for (size_t i = 0; i < p.detect.n_kargs; i++)
@@ -609,7 +488,7 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                     (r = edit_initramfs(h, &p, new_kernel, &initrd_changed, err)) < 0)
                         goto fail;
                 if (p.detect.initramfs == VK_INITRD_NONE)
-                        r = addf(&p.notes, "no initramfs generator was found (mkinitcpio, dracut, initramfs-tools, "
+                        r = vk_plan_addf(&p.notes, "no initramfs generator was found (mkinitcpio, dracut, initramfs-tools, "
                                            "booster): vfio-pci loads from the root filesystem and the softdeps make it "
                                            "load before the GPU drivers");
         }
@@ -618,8 +497,8 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         /* the bootloader's own command runs after the initramfs is rebuilt: grub-mkconfig lists the new image */
         if (r >= 0 && kargs_changed)
                 r = copy_cmds(&p, p.detect.bl_regen, p.detect.n_bl_regen);
-        if (r >= 0 && vk_boot_plan_changes(&p) && trial_note(p.detect.bootloader))
-                r = vk_strv_push(&p.notes, trial_note(p.detect.bootloader));
+        if (r >= 0 && kargs_changed && vk_plan_trial_note(p.detect.bootloader))
+                r = vk_strv_push(&p.notes, vk_plan_trial_note(p.detect.bootloader));
 done:
         if (r < 0) {
                 r = vk_error_set(err, r, "out of memory");
