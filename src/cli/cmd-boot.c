@@ -14,6 +14,8 @@ const vk_cmdopt boot_opts[] = {
         {"acs-override", NULL, "plan/apply: add pcie_acs_override=downstream,multifunction (unsafe isolation)"},
         {"iommu-pt", NULL, "plan/apply: add iommu=pt"},
         {"keep-amd-iommu", NULL, "plan/apply: leave an (invalid) amd_iommu=on where it is"},
+        /* a global flag (cli->force, OPT_FORCE) declared here for its boot meaning in --help */
+        {"force", NULL, "plan/apply: go on although another device has one of the ids (ids= takes it too)"},
         {NULL, NULL, NULL},
 };
 

@@ -31,8 +31,8 @@ const vk_command vk_commands[] = {
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
          "write a VM for a GPU: libvirt domain XML or a QEMU script (new); check a domain XML (lint)", cmd_vm},
-        {"boot", "plan DEVICE | apply DEVICE | verify [DEVICE] | revert", 1, 2, false, OPT_FORCE | OPT_FORCE_HOST,
-         "hand a GPU's group to vfio-pci at every boot: kernel options, modprobe.d, initramfs (diffed, undoable)",
+        {"boot", "plan|apply|verify|revert [DEVICE]", 1, 2, false, OPT_FORCE | OPT_FORCE_HOST,
+         "a GPU's group to vfio-pci at every boot: kernel line, modprobe.d, initramfs (diffed, journaled)",
          cmd_boot, boot_opts},
         {"completion", "bash", 1, 1, false, 0, "print the shell completion script", cmd_completion},
 };
@@ -203,7 +203,8 @@ static void usage_command(FILE *out, const vk_command *c) {
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                 if (c->options & option_help[i].flag &&
                     !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST)) && /* vm says its own */
-                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")))
+                    !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")) &&
+                    !(option_help[i].flag == OPT_FORCE && find_cmdopt(c, "force"))) /* its own meaning */
                         fprintf(out, "%s\n", option_help[i].text);
         for (const vk_cmdopt *o = c->opts; o && o->name; o++) {
                 char left[64];

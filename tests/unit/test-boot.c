@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "boot/boot.h"
+#include "boot/bootjournal.h"
 #include "fixture.h"
 #include "model.h"
 #include "simkernel.h"
@@ -361,6 +362,57 @@ static void test_corrupt_journal(void **state) {
         fx_remove(root);
 }
 
+static void test_journal_parse_malformed(void **state) {
+        (void)state;
+        static const char *const bad[] = {
+                "",
+                "[]",
+                "{\"version\":1}",
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[],\"dirs_created\":[],\"commands\":[],\"undo\":[]} trailing",
+                /* a file outside the root, an absolute one, a dot component */
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[{\"path\":\"etc/../../x\",\"original\":null,\"mode\":420,\"backup_made\":false}],"
+                "\"dirs_created\":[],\"commands\":[],\"undo\":[]}",
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[{\"path\":\"/etc/x\",\"original\":null,\"mode\":420,\"backup_made\":false}],"
+                "\"dirs_created\":[],\"commands\":[],\"undo\":[]}",
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[],\"dirs_created\":[\"./etc\"],\"commands\":[],\"undo\":[]}",
+                /* a mode that is not a mode, an original that is not a string, an empty argv */
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[{\"path\":\"etc/x\",\"original\":null,\"mode\":99999,\"backup_made\":false}],"
+                "\"dirs_created\":[],\"commands\":[],\"undo\":[]}",
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[{\"path\":\"etc/x\",\"original\":7,\"mode\":420,\"backup_made\":false}],"
+                "\"dirs_created\":[],\"commands\":[],\"undo\":[]}",
+                "{\"created\":\"x\",\"devices\":[],\"functions\":[],\"kernel_options\":{\"add\":[],\"remove\":[]},"
+                "\"files\":[],\"dirs_created\":[],\"commands\":[{\"argv\":[]}],\"undo\":[]}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                vk_boot_journal j = {0};
+                vk_error err = {0};
+                if (vk_bj_parse(bad[i], strlen(bad[i]), &j, &err) != -EBADMSG)
+                        fail_msg("accepted malformed journal %zu", i);
+                assert_non_null(strstr(err.msg, "corrupt"));
+        }
+        /* an original with every byte value survives serialize → parse exactly */
+        vk_boot_journal j = {.created = strdup("t")}, back = {0};
+        char bytes[256], *text = NULL;
+        vk_error err = {0};
+        for (int i = 0; i < 256; i++)
+                bytes[i] = (char)i;
+        assert_int_equal(vk_bj_add_file(&j, "etc/x", false, bytes, sizeof(bytes), 0600, true), 0);
+        assert_int_equal(vk_bj_serialize(&j, &text), 0);
+        assert_int_equal(vk_bj_parse(text, strlen(text), &back, &err), 0);
+        assert_int_equal(back.files[0].original_len, sizeof(bytes));
+        assert_memory_equal(back.files[0].original, bytes, sizeof(bytes));
+        assert_int_equal(back.files[0].mode, 0600);
+        free(text);
+        vk_bj_clear(&j);
+        vk_bj_clear(&back);
+}
+
 static void test_diff(void **state) {
         (void)state;
         char *d = NULL;
@@ -393,6 +445,7 @@ int main(void) {
                 cmocka_unit_test(test_shared_id_refused),
                 cmocka_unit_test(test_apply_twice_and_revert),
                 cmocka_unit_test(test_corrupt_journal),
+                cmocka_unit_test(test_journal_parse_malformed),
                 cmocka_unit_test(test_fault_at_every_write),
                 cmocka_unit_test(test_crash_at_every_write),
         };

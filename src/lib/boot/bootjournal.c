@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <string.h>
 
 void vk_bj_clear(vk_boot_journal *j) {
@@ -167,6 +168,19 @@ static int cmds_from(json_object *o, const char *key, vk_boot_cmd **v, size_t *n
         return 0;
 }
 
+/* Relative, without ".." components or empty ones: what apply wrote, and nothing a forged journal could aim at
+ * outside the root (the host's resolver keeps it inside anyway). */
+static bool path_is_safe(const char *p) {
+        if (!*p || *p == '/' || strlen(p) > 4096)
+                return false;
+        for (const char *c = p; *c; c = strchrnul(c, '/'), c += *c == '/') {
+                size_t n = strcspn(c, "/");
+                if (n == 0 || (n == 2 && c[0] == '.' && c[1] == '.') || (n == 1 && c[0] == '.'))
+                        return false;
+        }
+        return true;
+}
+
 static int files_from(json_object *o, vk_boot_journal *j) {
         json_object *a;
         if (!json_object_object_get_ex(o, "files", &a) || !json_object_is_type(a, json_type_array))
@@ -182,8 +196,8 @@ static int files_from(json_object *o, vk_boot_journal *j) {
                     !json_object_is_type(backup, json_type_boolean))
                         return -EBADMSG;
                 p = json_object_get_string(path);
-                /* a journal names files inside the root, never one that climbs out or is the journal itself */
-                if (!*p || *p == '/' || strstr(p, "..") || vk_bj_find(j, p) ||
+                /* a journal names files inside the root, never one that climbs out */
+                if (!path_is_safe(p) || vk_bj_find(j, p) ||
                     (orig && !json_object_is_type(orig, json_type_string)) || json_object_get_int(mode) < 0 ||
                     json_object_get_int(mode) > 07777)
                         return -EBADMSG;
@@ -196,22 +210,14 @@ static int files_from(json_object *o, vk_boot_journal *j) {
         return 0;
 }
 
-int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err) {
-        _cleanup_free_ char *text = NULL;
+int vk_bj_parse(const char *text, size_t len, vk_boot_journal *ret, vk_error *err) {
         vk_boot_journal j = {0};
         json_tokener *tok;
         json_object *root, *created;
-        size_t len;
         int r;
 
-        r = vk_host_read_file(h, VK_BOOT_JOURNAL_PATH, 64u << 20, &text, &len);
-        if (r == -ENOENT) {
-                *ret = j;
-                *ret_exists = false;
-                return 0;
-        }
-        if (r < 0)
-                return vk_error_set(err, r, "/%s: %s", VK_BOOT_JOURNAL_PATH, strerror(-r));
+        if (len > INT32_MAX - 1)
+                return vk_error_set(err, -EFBIG, "/%s: too large", VK_BOOT_JOURNAL_PATH);
         tok = json_tokener_new();
         if (!tok)
                 return vk_error_set(err, -ENOMEM, "out of memory");
@@ -219,6 +225,10 @@ int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err
         r = json_tokener_get_error(tok) == json_tokener_success && root && json_object_is_type(root, json_type_object)
                     ? 0
                     : -EBADMSG;
+        /* one object and nothing after it but white space: a valid prefix followed by garbage is corrupt */
+        for (size_t end = r >= 0 ? json_tokener_get_parse_end(tok) : len; end < len; end++)
+                if (!strchr(" \t\r\n", text[end]) || !text[end])
+                        r = -EBADMSG;
         json_tokener_free(tok);
         if (r >= 0 && json_object_object_get_ex(root, "created", &created) &&
             json_object_is_type(created, json_type_string))
@@ -245,7 +255,7 @@ int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err
         if (r >= 0)
                 r = cmds_from(root, "undo", &j.undo, &j.n_undo);
         for (size_t i = 0; r >= 0 && i < j.dirs_created.n; i++)
-                if (j.dirs_created.v[i][0] == '/' || strstr(j.dirs_created.v[i], ".."))
+                if (!path_is_safe(j.dirs_created.v[i]))
                         r = -EBADMSG;
         json_object_put(root);
         if (r < 0) {
@@ -258,6 +268,25 @@ int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err
                                     VK_BOOT_JOURNAL_PATH);
         }
         *ret = j;
+        return 0;
+}
+
+int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = vk_host_read_file(h, VK_BOOT_JOURNAL_PATH, 64u << 20, &text, &len);
+        if (r == -ENOENT) {
+                *ret = (vk_boot_journal){0};
+                *ret_exists = false;
+                return 0;
+        }
+        if (r < 0)
+                return vk_error_set(err, r, "/%s: %s", VK_BOOT_JOURNAL_PATH, strerror(-r));
+        r = vk_bj_parse(text, len, ret, err);
+        if (r < 0)
+                return r;
         *ret_exists = true;
         return 0;
 }

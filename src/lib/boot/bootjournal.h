@@ -29,6 +29,8 @@ typedef struct vk_boot_journal {
 void vk_bj_clear(vk_boot_journal *j);
 /* *ret_exists false (and an empty journal) when there is none; a corrupt one is -EBADMSG naming the file. */
 int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err);
+/* Parse a journal's text (the fuzz target's entry point). */
+int vk_bj_parse(const char *text, size_t len, vk_boot_journal *ret, vk_error *err);
 /* The JSON text (pretty, stable order) of j. */
 int vk_bj_serialize(const vk_boot_journal *j, char **ret);
 vk_bj_file *vk_bj_find(const vk_boot_journal *j, const char *path);
