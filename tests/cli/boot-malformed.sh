@@ -3,7 +3,8 @@
 # the file must be parsed correctly (the edit lands, every other byte stays) or refused with FILE:LINE and a
 # non-zero exit, and then nothing at all may be written.
 # usage: boot-malformed.sh VFIOKIT SRCDIR CASE
-#   grub-unterminated-quote  grub-crlf  grub-no-final-newline  grub-1mib-line     (ubuntu-grub, /etc/default/grub)
+#   grub-unterminated-quote grub-crlf grub-no-final-newline grub-1mib-line grub-single-quotes grub-escaped-quote
+#   grub-append-assignment grub-override-assignment                              (ubuntu-grub, /etc/default/grub)
 #   mkinitcpio-binary  mkinitcpio-multiline-modules                 (arch-grub-mkinitcpio, /etc/mkinitcpio.conf)
 set -u
 export LC_ALL=C
@@ -31,8 +32,15 @@ grub-crlf) mutate $file 'b.replace(b"\n", b"\r\n")' ;;
 grub-no-final-newline) # the line to edit is the last one, without its newline
         mutate $file 'b"".join(l for l in b.splitlines(True) if not l.startswith(b"GRUB_CMDLINE_LINUX_DEFAULT=")) + b"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash iommu=pt\""' ;;
 grub-1mib-line) mutate $file 'b.replace(b"\nGRUB_CMDLINE_LINUX_DEFAULT=", b"\n#" + b"x" * (1 << 20) + b"\nGRUB_CMDLINE_LINUX_DEFAULT=", 1)' ;;
+grub-single-quotes) mutate $file 'b.replace(b"=\"quiet splash iommu=pt\"", b"=\x27quiet splash iommu=pt\x27")' ;;
+grub-escaped-quote) # a value with a quoted space inside, as laptops need for acpi_osi
+        mutate $file 'b.replace(b"=\"quiet splash iommu=pt\"", b"=\"quiet splash iommu=pt acpi_osi=\\\"Windows 2015\\\"\"")' ;;
+grub-append-assignment) # a second line that extends the first, as guides tell people to add
+        mutate $file 'b + b"GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT nvidia-drm.modeset=1\"\n"' ;;
+grub-override-assignment) # a later line replaces the first: only the last assignment reaches the kernel
+        mutate $file 'b + b"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"' ;;
 mkinitcpio-binary) mutate $file 'b.replace(b"\nMODULES=()\n", b"\n\x00\x01\xfe\xff\x80garbage\x1b[0m\nMODULES=()\n")' ;;
-mkinitcpio-multiline-modules) mutate $file 'b.replace(b"\nMODULES=()\n", b"\nMODULES=(\n    amdgpu\n    # the host keeps its own card\n)\n")' ;;
+mkinitcpio-multiline-modules) mutate $file 'b.replace(b"\nMODULES=()\n", b"\nMODULES=(\n    amdgpu\n    # early KMS for the card\n)\n")' ;;
 *) echo "unknown case $case" >&2; exit 2 ;;
 esac
 cp "$root/$file" "$tmp/before"
@@ -79,7 +87,13 @@ grub-*)
                 refused
         else
                 v=$(grub_value)
-                for t in quiet splash iommu=pt vfio-pci.ids=$ids; do
+                want="quiet splash iommu=pt vfio-pci.ids=$ids"
+                case $case in
+                grub-escaped-quote) want="$want acpi_osi=\"Windows" ;;
+                grub-append-assignment) want="$want nvidia-drm.modeset=1" ;;
+                grub-override-assignment) want="quiet vfio-pci.ids=$ids" ;;
+                esac
+                for t in $want; do
                         [ "$( (set -f; printf '%s\n' $v) | grep -cxF -- "$t")" = 1 ] || fail "$key does not hold $t once: $v"
                 done
                 others_kept
@@ -102,10 +116,11 @@ mkinitcpio-multiline-modules)
         else
                 bash -n "$root/$file" || fail "mkinitcpio.conf is no longer valid bash"
                 m=$(env -i bash -c '. "$1" >/dev/null 2>&1; printf "%s " "${MODULES[@]}"' _ "$root/$file")
-                [ "$m" = 'amdgpu vfio_pci vfio vfio_iommu_type1 ' ] ||
-                        fail "MODULES is '$m', wanted amdgpu then vfio_pci vfio vfio_iommu_type1"
+                # vfio first: modules load in this order, and vfio-pci must claim the card before amdgpu can
+                [ "$m" = 'vfio_pci vfio vfio_iommu_type1 amdgpu ' ] ||
+                        fail "MODULES is '$m', wanted vfio_pci vfio vfio_iommu_type1 then the user's amdgpu"
                 [ "$(grep -c '^MODULES=' "$root/$file")" = 1 ] || fail "more than one MODULES= assignment"
-                grep -q '# the host keeps its own card' "$root/$file" || fail "the comment inside MODULES was lost"
+                grep -q '# early KMS for the card' "$root/$file" || fail "the comment inside MODULES was lost"
         fi ;;
 esac
 [ $fails = 0 ] && echo "ok: $case (exit $rc: $([ $rc = 0 ] && echo parsed and edited || echo refused, nothing written))"
