@@ -249,17 +249,19 @@ static int detect_sdboot(vk_host *h, vk_boot_detect *d) {
                 r = add_kargs(d, "etc/kernel/cmdline", VK_KARGS_LINE);
         if (r >= 0)
                 r = add_loader_entries(h, d, &n_entries);
-        if (r < 0 || !exists(h, "etc/kernel/cmdline"))
+        /* Entries vfiokit edits itself need nothing more (running kernel-install over hand-written ones would add
+         * a second set). Without entries the kernel line lives in what kernel-install builds from
+         * /etc/kernel/cmdline (a unified kernel image): rebuild that. */
+        if (r < 0 || !exists(h, "etc/kernel/cmdline") || n_entries > 0)
                 return r;
-        /* /etc/kernel/cmdline is what kernel-install writes into new entries (and UKIs): rebuild them */
         if (d->kernels.n == 0)
-                return note(d, "/etc/kernel/cmdline is the source of the entries, but no kernel was found under "
+                return note(d, "/etc/kernel/cmdline is the source of the boot entries, but no kernel was found under "
                                "/usr/lib/modules: run kernel-install add VERSION IMAGE for each kernel yourself");
         for (size_t i = 0; i < d->kernels.n && r >= 0; i++) {
                 _cleanup_free_ char *img = vk_printf("/usr/lib/modules/%s/vmlinuz", d->kernels.v[i]);
                 if (!img)
                         return -ENOMEM;
-                r = CMD("rebuild the boot entry from /etc/kernel/cmdline", "kernel-install", "add", d->kernels.v[i],
+                r = CMD("rebuild the kernel image from /etc/kernel/cmdline", "kernel-install", "add", d->kernels.v[i],
                         img);
         }
         return r;
