@@ -42,6 +42,7 @@ PCI_IDS = r"""
 	1479  Navi 10 XL Downstream Port of PCI Express Switch
 	67df  Ellesmere [Radeon RX 470/480/570/570X/580/580X/590]
 		1da2 e366  Nitro+ Radeon RX 570/580/590
+	67ef  Baffin [Radeon RX 460/560D / Pro 450/455/460/555/555X/560/560X]
 	67ff  Baffin [Radeon RX 550 640SP / RX 560/560X]
 		1da2 e348  Radeon RX 560
 	73ff  Navi 23 [Radeon RX 6600/6600 XT/6600M]
@@ -120,6 +121,7 @@ PCI_IDS = r"""
 	a80a  NVMe SSD Controller PM9A1/PM9A3/980PRO
 	a824  NVMe SSD Controller PM173X
 1458  Gigabyte Technology Co., Ltd
+148c  Tul Corporation / PowerColor
 1462  Micro-Star International Co., Ltd. [MSI]
 1558  CLEVO/KAPOK Computer
 15d9  Super Micro Computer Inc
@@ -314,6 +316,7 @@ class Host:
         self.etc = {}                   # path -> text
         self.links = {}                 # extra symlinks: path -> target
         self.files = {}                 # extra files: path -> bytes/str
+        self.execs = []                 # empty executables (commands looked up, never run)
         self.vnets = []                 # virtual net devices (name, kind, mac)
         self.dm = []                    # (dmname, minor, mapper name, [slave partition paths])
         self.kvm = True
@@ -1535,6 +1538,9 @@ def write_host(h, outdir):
         w.file(path, h.etc[path])
     for path in sorted(h.files):
         w.file(path, h.files[path])
+    for path in sorted(h.execs):
+        w.file(path)
+        os.chmod(w.root + '/' + path, 0o755)
     w.file('usr/share/misc/pci.ids', pci_ids_for(h, fns))
     w.cleanup()
 
@@ -2684,8 +2690,831 @@ def h_server(functions=256):
     return h
 
 
+# ---------------------------------------------------------------------------
+# Distro hosts for `vfiokit boot`: one builder, one config per distro.
+# The hardware is one of two desktop platforms (AMD B550 + Ryzen 5 3600 with a
+# host GPU, or Intel Z390 + i7-9700K with the iGPU as host display); the
+# passed GPU and its HDMI audio share one IOMMU group.  What differs is the
+# distro: os-release, kernel, module compression, the bootloader and
+# initramfs configs as a fresh install writes them plus the user's earlier
+# edits, and the commands that exist (empty executables: only looked up).
+# ---------------------------------------------------------------------------
+
+OS_RELEASE.update({
+    'fedora40': '''NAME="Fedora Linux"
+VERSION="40 (Workstation Edition)"
+ID=fedora
+VERSION_ID=40
+VERSION_CODENAME=""
+PLATFORM_ID="platform:f40"
+PRETTY_NAME="Fedora Linux 40 (Workstation Edition)"
+ANSI_COLOR="0;38;2;60;110;180"
+LOGO=fedora-logo-icon
+CPE_NAME="cpe:/o:fedoraproject:fedora:40"
+DEFAULT_HOSTNAME="fedora"
+HOME_URL="https://fedoraproject.org/"
+DOCUMENTATION_URL="https://docs.fedoraproject.org/en-US/fedora/f40/system-administrators-guide/"
+SUPPORT_URL="https://ask.fedoraproject.org/"
+BUG_REPORT_URL="https://bugzilla.redhat.com/"
+REDHAT_BUGZILLA_PRODUCT="Fedora"
+REDHAT_BUGZILLA_PRODUCT_VERSION=40
+REDHAT_SUPPORT_PRODUCT="Fedora"
+REDHAT_SUPPORT_PRODUCT_VERSION=40
+SUPPORT_END=2025-05-13
+VARIANT="Workstation Edition"
+VARIANT_ID=workstation
+''',
+    'silverblue40': '''NAME="Fedora Linux"
+VERSION="40.20241020.0 (Silverblue)"
+ID=fedora
+VERSION_ID=40
+VERSION_CODENAME=""
+PLATFORM_ID="platform:f40"
+PRETTY_NAME="Fedora Linux 40.20241020.0 (Silverblue)"
+ANSI_COLOR="0;38;2;60;110;180"
+LOGO=fedora-logo-icon
+CPE_NAME="cpe:/o:fedoraproject:fedora:40"
+DEFAULT_HOSTNAME="fedora"
+HOME_URL="https://silverblue.fedoraproject.org"
+DOCUMENTATION_URL="https://docs.fedoraproject.org/en-US/fedora-silverblue/"
+SUPPORT_URL="https://ask.fedoraproject.org/"
+BUG_REPORT_URL="https://github.com/fedora-silverblue/issue-tracker/issues"
+REDHAT_BUGZILLA_PRODUCT="Fedora"
+REDHAT_BUGZILLA_PRODUCT_VERSION=40
+REDHAT_SUPPORT_PRODUCT="Fedora"
+REDHAT_SUPPORT_PRODUCT_VERSION=40
+SUPPORT_END=2025-05-13
+VARIANT="Silverblue"
+VARIANT_ID=silverblue
+OSTREE_VERSION='40.20241020.0'
+''',
+    'popos2204': '''NAME="Pop!_OS"
+VERSION="22.04 LTS"
+ID=pop
+ID_LIKE="ubuntu debian"
+PRETTY_NAME="Pop!_OS 22.04 LTS"
+VERSION_ID="22.04"
+HOME_URL="https://pop.system76.com"
+SUPPORT_URL="https://support.system76.com"
+BUG_REPORT_URL="https://github.com/pop-os/pop/issues"
+PRIVACY_POLICY_URL="https://system76.com/privacy"
+VERSION_CODENAME=jammy
+UBUNTU_CODENAME=jammy
+LOGO=distributor-logo-pop-os
+''',
+    'nixos2405': '''ANSI_COLOR="1;34"
+BUG_REPORT_URL="https://github.com/NixOS/nixpkgs/issues"
+BUILD_ID="24.05.5518.ecbc1ca8ffd6"
+DOCUMENTATION_URL="https://nixos.org/learn.html"
+HOME_URL="https://nixos.org/"
+ID=nixos
+IMAGE_ID=""
+IMAGE_VERSION=""
+LOGO="nix-snowflake"
+NAME=NixOS
+PRETTY_NAME="NixOS 24.05 (Uakari)"
+SUPPORT_END="2024-12-31"
+SUPPORT_URL="https://nixos.org/community.html"
+VERSION="24.05 (Uakari)"
+VERSION_CODENAME=uakari
+VERSION_ID="24.05"
+''',
+})
+
+# key -> (vendor, device, audio device, rev, subsystem, audio subsystem)
+GPU_MODELS = {
+    'gtx970': (0x10de, 0x13c2, 0x0fbb, 0xa1, (0x1462, 0x3160), (0x1462, 0x3160)),
+    'gtx1060': (0x10de, 0x1c02, 0x10f1, 0xa1, (0x19da, 0x2438), (0x19da, 0x2438)),
+    'rtx3070': (0x10de, 0x2484, 0x228b, 0xa1, (0x1458, 0x404c), (0x1458, 0x404c)),
+    # seed 002's card: PowerColor RX 560, lspci -nn as in the seed
+    'rx560': (0x1002, 0x67ef, 0xaae0, 0xe5, (0x148c, 0x2385), (0x148c, 0xaae0)),
+    'rx580': (0x1002, 0x67df, 0xaaf0, 0xe7, (0x1da2, 0xe366), (0x1da2, 0xaaf0)),
+}
+FB_NAME = {'nouveau': 'nouveaudrmfb', 'amdgpu': 'amdgpudrmfb', 'i915': 'i915drmfb'}
+
+
+def add_gpu(bridge, bus, model, drv, group, card, boot_vga):
+    ven, dev, adev, rev, sub, asub = GPU_MODELS[model]
+    gpu = bridge.add('0000:%02x:00.0' % bus, ven, dev, 0x030000, rev=rev,
+                     sub=sub, drv=drv, reset='flr bus' if ven == 0x10de else 'bus',
+                     group=group, boot_vga=boot_vga)
+    conns = [('DP-%d' % (card + 1), boot_vga), ('HDMI-A-%d' % (card + 1), False)]
+    gpu.drm = (card, 128 + card, conns)
+    if drv in FB_NAME:
+        gpu.fb = (card, FB_NAME[drv])
+    bridge.add('0000:%02x:00.1' % bus, ven, adev, 0x040300, rev=rev, sub=asub,
+               drv='snd_hda_intel', reset='flr bus' if ven == 0x10de else 'bus',
+               group=group)
+    return gpu
+
+
+def hw_amd(h, c):
+    """ASUS B550 board, Ryzen 5 3600: the host GPU (card0, boot VGA) behind
+    00:03.2, the passed GPU behind 00:03.1, NVMe root disk, RTL8125 NIC."""
+    sub = (0x1043, 0x87c0)
+    b0 = h.rootbus()
+    b0.add('0000:00:00.0', 0x1022, 0x1480, 0x060000, sub=sub, group=0)
+    b0.add('0000:00:00.2', 0x1022, 0x1481, 0x080600, sub=sub)
+    b0.add('0000:00:01.0', 0x1022, 0x1482, 0x060000, group=1)
+    p11 = b0.add('0000:00:01.1', 0x1022, 0x1483, 0x060400, drv='pcieport', group=2)
+    p12 = b0.add('0000:00:01.2', 0x1022, 0x1483, 0x060400, drv='pcieport', group=3)
+    b0.add('0000:00:03.0', 0x1022, 0x1482, 0x060000, group=4)
+    p31 = b0.add('0000:00:03.1', 0x1022, 0x1483, 0x060400, drv='pcieport', group=5)
+    p32 = b0.add('0000:00:03.2', 0x1022, 0x1483, 0x060400, drv='pcieport', group=6)
+    b0.add('0000:00:08.0', 0x1022, 0x1482, 0x060000, group=7)
+    p81 = b0.add('0000:00:08.1', 0x1022, 0x1484, 0x060400, drv='pcieport', group=8)
+    b0.add('0000:00:14.0', 0x1022, 0x790b, 0x0c0500, rev=0x61, sub=sub,
+           drv='piix4_smbus', group=9)
+    b0.add('0000:00:14.3', 0x1022, 0x790e, 0x060100, rev=0x51, sub=sub, group=9)
+    for i in range(8):
+        b0.add('0000:00:18.%d' % i, 0x1022, 0x1440 + i, 0x060000,
+               drv='k10temp' if i == 3 else None, group=10)
+    ssd = p11.add('0000:01:00.0', 0x144d, 0xa80a, 0x010802, sub=(0x144d, 0xa801),
+                  drv='nvme', reset='flr bus', group=11)
+    ssd.nvme = ('nvme0', 'Samsung SSD 980 PRO 1TB', 'S5GXNX0T%06dW' %
+                (zlib.crc32(h.name.encode()) % 1000000), [nvme_disk(0, 1000, c['parts'])])
+    nic = p12.add('0000:02:00.0', 0x10ec, 0x8125, 0x020000, rev=0x05, sub=sub,
+                  drv='r8169', reset='bus', group=12)
+    nic.nets = [Net('enp2s0', mac_for(h.name, 'enp2s0', oui='04:42:1a'))]
+    add_gpu(p31, 3, c['gpu'], c['gpu_drv'], 13, 1, False)
+    add_gpu(p32, 4, c['host_gpu'], c['host_gpu_drv'], 14, 0, True)
+    p81.add('0000:05:00.0', 0x1022, 0x148a, 0x130000, sub=(0x1022, 0x148a), group=15)
+    p81.add('0000:05:00.1', 0x1022, 0x1486, 0x108000, sub=(0x1022, 0x1486),
+            drv='ccp', group=16)
+    p81.add('0000:05:00.3', 0x1022, 0x149c, 0x0c0330, sub=sub, drv='xhci_hcd',
+            reset='flr', group=17)
+    p81.add('0000:05:00.4', 0x1022, 0x1487, 0x040300, sub=(0x1043, 0x87c4),
+            drv='snd_hda_intel', reset='flr', group=18)
+    amd_units(h, h.functions())
+    h.routes = [('enp2s0', '0.0.0.0', '192.168.1.1', 0x0003, 100, '0.0.0.0'),
+                ('enp2s0', '192.168.1.0', '0.0.0.0', 0x0001, 100, '255.255.255.0')]
+    common_modules(h, 'amd', [c['host_gpu_drv'], c['gpu_drv']], vfio=c['vfio'])
+    mod(h, 'r8169', size=106496)
+    mod(h, 'i2c_piix4', size=28672)
+    mod(h, 'k10temp', size=16384)
+    mod(h, 'ccp', size=118784)
+
+
+def hw_intel(h, c):
+    """ASUS Z390 board, i7-9700K: the iGPU drives the host display (card0),
+    the passed GPU and its audio share group 1 with the CPU root port."""
+    sub = (0x1043, 0x8694)
+    b0 = h.rootbus()
+    b0.add('0000:00:00.0', 0x8086, 0x3e30, 0x060000, rev=0x0d, sub=sub,
+           drv='skl_uncore', group=0)
+    rp = b0.add('0000:00:01.0', 0x8086, 0x1901, 0x060400, rev=0x0d,
+                drv='pcieport', group=1)
+    igpu = b0.add('0000:00:02.0', 0x8086, 0x3e98, 0x030000, rev=0x02, sub=sub,
+                  drv='i915', reset='af_flr', group=2, boot_vga=True)
+    igpu.drm = (0, 128, [('HDMI-A-1', True), ('DP-1', False)])
+    igpu.fb = (0, 'i915drmfb')
+    b0.add('0000:00:14.0', 0x8086, 0xa36d, 0x0c0330, rev=0x10, sub=sub,
+           drv='xhci_hcd', reset='pm', group=3)
+    b0.add('0000:00:14.2', 0x8086, 0xa36f, 0x050000, rev=0x10, sub=sub, group=3)
+    b0.add('0000:00:16.0', 0x8086, 0xa360, 0x078000, rev=0x10, sub=sub,
+           drv='mei_me', group=4)
+    sata = b0.add('0000:00:17.0', 0x8086, 0xa352, 0x010601, rev=0x10, sub=sub,
+                  drv='ahci', reset='pm', group=5)
+    sata.ata = ('ata1', 'host0', [])
+    pch_rp = b0.add('0000:00:1d.0', 0x8086, 0xa330, 0x060400, rev=0xf0,
+                    drv='pcieport', group=6)
+    b0.add('0000:00:1f.0', 0x8086, 0xa305, 0x060100, rev=0x10, sub=sub, group=7)
+    b0.add('0000:00:1f.3', 0x8086, 0xa348, 0x040300, rev=0x10, sub=sub,
+           drv='snd_hda_intel', reset='flr', group=7)
+    b0.add('0000:00:1f.4', 0x8086, 0xa323, 0x0c0500, rev=0x10, sub=sub,
+           drv='i801_smbus', group=7)
+    b0.add('0000:00:1f.5', 0x8086, 0xa324, 0x0c8000, rev=0x10, sub=sub,
+           drv='intel-spi', group=7)
+    nic = b0.add('0000:00:1f.6', 0x8086, 0x15bc, 0x020000, rev=0x10, sub=sub,
+                 drv='e1000e', reset='flr', group=7)
+    nic.nets = [Net('eno1', mac_for(h.name, 'eno1', oui='24:4b:fe'))]
+    add_gpu(rp, 1, c['gpu'], c['gpu_drv'], 1, 1, False)
+    ssd = pch_rp.add('0000:02:00.0', 0x144d, 0xa80a, 0x010802, sub=(0x144d, 0xa801),
+                     drv='nvme', reset='flr bus', group=8)
+    ssd.nvme = ('nvme0', 'Samsung SSD 980 PRO 1TB', 'S5GXNX0T%06dW' %
+                (zlib.crc32(h.name.encode()) % 1000000), [nvme_disk(0, 1000, c['parts'])])
+    intel_units(h, h.functions())
+    h.routes = [('eno1', '0.0.0.0', '192.168.1.1', 0x0003, 100, '0.0.0.0'),
+                ('eno1', '192.168.1.0', '0.0.0.0', 0x0001, 100, '255.255.255.0')]
+    common_modules(h, 'intel', ['i915', c['gpu_drv']], vfio=c['vfio'])
+    mod(h, 'e1000e', size=331776)
+    mod(h, 'ahci', size=49152)
+    mod(h, 'i2c_i801', size=36864)
+    mod(h, 'mei_me', size=49152)
+    mod(h, 'intel_uncore', size=217088)
+    mod(h, 'spi_intel_pci', size=16384)
+
+
+def nvidia_dep(ext, d):
+    return [d + 'nvidia.ko%s:' % ext,
+            d + 'nvidia-drm.ko%s: %snvidia-modeset.ko%s %snvidia.ko%s '
+            'kernel/drivers/gpu/drm/drm_kms_helper.ko%s kernel/drivers/gpu/drm/drm.ko%s'
+            % (ext, d, ext, d, ext, ext, ext),
+            d + 'nvidia-modeset.ko%s: %snvidia.ko%s' % (ext, d, ext),
+            d + 'nvidia-uvm.ko%s: %snvidia.ko%s' % (ext, d, ext)]
+
+
+FEDORA_GRUB = '''GRUB_TIMEOUT=5
+GRUB_DISTRIBUTOR="$(sed 's, release .*$,,g' /etc/system-release)"
+GRUB_DEFAULT=saved
+GRUB_DISABLE_SUBMENU=true
+GRUB_TERMINAL_OUTPUT="console"
+GRUB_CMDLINE_LINUX="%s"
+GRUB_DISABLE_RECOVERY="true"
+GRUB_ENABLE_BLSCFG=true
+'''
+
+FEDORA_DRACUT_CONF = '''# PUT YOUR CONFIG IN separate files
+# in /etc/dracut.conf.d named "<name>.conf"
+
+# SEE man dracut.conf(5) for options
+'''
+
+GRUB_CFG_HEAD = '''#
+# DO NOT EDIT THIS FILE
+#
+# It is automatically generated by grub-mkconfig using templates
+# from /etc/grub.d and settings from /etc/default/grub
+#
+
+### BEGIN /etc/grub.d/00_header ###
+insmod part_gpt
+insmod ext2
+set root='hd0,gpt2'
+if [ -s $prefix/grubenv ]; then
+  load_env
+fi
+set default="%s"
+%s### END /etc/grub.d/00_header ###
+
+'''
+
+
+def grub_cfg(h, title, kernel, initrds, opts):
+    """A grub.cfg as grub-mkconfig writes it (abridged to one entry)."""
+    return (GRUB_CFG_HEAD % ('0', 'set timeout=5\n') +
+            '### BEGIN /etc/grub.d/10_linux ###\n'
+            "menuentry '%s' --class gnu-linux --class gnu --class os $menuentry_id_option "
+            "'gnulinux-simple-%s' {\n"
+            '\tload_video\n\tset gfxpayload=keep\n\tinsmod gzio\n\tinsmod part_gpt\n'
+            '\tinsmod ext2\n'
+            "\tsearch --no-floppy --fs-uuid --set=root %s\n"
+            "\techo\t'Loading Linux %s ...'\n"
+            '\tlinux\t%s root=UUID=%s %s\n'
+            "\techo\t'Loading initial ramdisk ...'\n"
+            '\tinitrd\t%s\n'
+            '}\n'
+            '### END /etc/grub.d/10_linux ###\n'
+            % (title, h.root_uuid, h.root_uuid, h.osrelease, kernel, h.root_uuid,
+               opts, ' '.join(initrds)))
+
+
+FEDORA_GRUB_CFG = '''#
+# DO NOT EDIT THIS FILE
+#
+# It is automatically generated by grub2-mkconfig using templates
+# from /etc/grub.d and settings from /etc/default/grub
+#
+
+### BEGIN /etc/grub.d/00_header ###
+set pager=1
+
+if [ -f ${config_directory}/grubenv ]; then
+  load_env -f ${config_directory}/grubenv
+elif [ -s $prefix/grubenv ]; then
+  load_env
+fi
+if [ "${next_entry}" ] ; then
+   set default="${next_entry}"
+   set next_entry=
+   save_env next_entry
+   set boot_once=true
+else
+   set default="${saved_entry}"
+fi
+### END /etc/grub.d/00_header ###
+
+### BEGIN /etc/grub.d/10_linux ###
+insmod part_gpt
+insmod ext2
+set root='hd0,gpt2'
+insmod blscfg
+blscfg
+### END /etc/grub.d/10_linux ###
+'''
+
+MKINITCPIO_HOOKS = ('base udev autodetect microcode modconf kms keyboard '
+                    'keymap consolefont block filesystems fsck')
+
+
+def mkinitcpio_preset(kernel):
+    return '''# mkinitcpio preset file for the '%s' package
+
+#ALL_config="/etc/mkinitcpio.conf"
+ALL_kver="/boot/vmlinuz-%s"
+
+PRESETS=('default' 'fallback')
+
+#default_config="/etc/mkinitcpio.conf"
+default_image="/boot/initramfs-%s.img"
+#default_uki="/efi/EFI/Linux/arch-%s.efi"
+#default_options="--splash /usr/share/systemd/bootctl/splash-arch.bmp"
+
+#fallback_config="/etc/mkinitcpio.conf"
+fallback_image="/boot/initramfs-%s-fallback.img"
+#fallback_uki="/efi/EFI/Linux/arch-%s-fallback.efi"
+fallback_options="-S autodetect"
+''' % ((kernel,) * 6)
+
+
+def bls_entry(title, version, linux, initrds, options, extra=''):
+    return ('title %s\nversion %s\nlinux %s\n%soptions %s\n%s'
+            % (title, version, linux, ''.join('initrd %s\n' % i for i in initrds),
+               options, extra))
+
+
+def boot_grub_debian(h, c):
+    h.etc['etc/default/grub'] = grub_default(h.distro, c['grub'])
+    h.files['boot/grub/grub.cfg'] = grub_cfg(
+        h, 'Ubuntu' if h.distro.startswith('ubuntu') else 'Debian GNU/Linux',
+        '/boot/vmlinuz-' + h.osrelease, ['/boot/initrd.img-' + h.osrelease],
+        'ro ' + c['grub'] + (' $vt_handoff' if h.distro.startswith('ubuntu') else ''))
+    h.execs += ['usr/sbin/update-grub', 'usr/sbin/grub-mkconfig', 'usr/sbin/grub-reboot']
+
+
+def boot_grub_arch(h, c):
+    h.etc['etc/default/grub'] = grub_default(h.distro, c['grub'])
+    h.files['boot/grub/grub.cfg'] = grub_cfg(
+        h, 'Manjaro Linux' if h.distro == 'manjaro' else 'Arch Linux',
+        '/boot/vmlinuz-' + c['kimage'], ['/boot/amd-ucode.img',
+                                         '/boot/initramfs-%s.img' % c['kimage']],
+        'rw ' + c['grub'])
+    h.execs += ['usr/bin/grub-mkconfig', 'usr/bin/grub-reboot']
+    if h.distro == 'manjaro':
+        h.execs.append('usr/bin/update-grub')   # Manjaro's wrapper of grub-mkconfig
+
+
+def boot_grub_bls(h, c):
+    """Fedora: GRUB2 reads the BLS entries (blscfg); the options live in each
+    entry and in GRUB_CMDLINE_LINUX (there is no _DEFAULT on Fedora)."""
+    h.etc['etc/default/grub'] = FEDORA_GRUB % c['grub_linux']
+    mid = c['machine_id']
+    opts = 'root=UUID=%s ro rootflags=subvol=root %s' % (h.root_uuid, c['grub_linux'])
+    extra = 'grub_users $grub_users\ngrub_arg --unrestricted\ngrub_class fedora\n'
+    for ver in c['bls_kernels']:
+        h.files['boot/loader/entries/%s-%s.conf' % (mid, ver)] = bls_entry(
+            'Fedora Linux (%s) 40 (Workstation Edition)' % ver, ver,
+            '/vmlinuz-' + ver, ['/initramfs-%s.img' % ver], opts, extra)
+    h.files['boot/loader/entries/%s-0-rescue.conf' % mid] = bls_entry(
+        'Fedora Linux (0-rescue-%s) 40 (Workstation Edition)' % mid, '0-rescue-' + mid,
+        '/vmlinuz-0-rescue-' + mid, ['/initramfs-0-rescue-%s.img' % mid], opts, extra)
+    h.files['boot/grub2/grub.cfg'] = FEDORA_GRUB_CFG
+    h.files['boot/grub2/grubenv'] = ('# GRUB Environment Block\n'
+                                     'saved_entry=%s-%s\nboot_success=1\n'
+                                     % (mid, c['bls_kernels'][-1])).ljust(1024, '#')
+    h.files['boot/efi/EFI/fedora/grub.cfg'] = (
+        "search --no-floppy --root-dev-only --fs-uuid --set=dev %s\n"
+        "set prefix=($dev)/grub2\n"
+        "export $prefix\n"
+        "configfile $prefix/grub.cfg\n" % uuid_for(h.name, 'boot'))
+    h.execs += ['usr/sbin/grub2-mkconfig', 'usr/sbin/grubby', 'usr/sbin/grub2-reboot']
+
+
+def boot_sdboot(h, c):
+    opts = 'root=UUID=%s rw %s' % (h.root_uuid, c['opts'])
+    h.etc['etc/kernel/cmdline'] = opts + '\n'
+    h.files['boot/loader/loader.conf'] = ('default  arch.conf\ntimeout  4\n'
+                                          'console-mode max\neditor   no\n')
+    h.files['boot/loader/entries/arch.conf'] = (
+        'title   Arch Linux\nlinux   /vmlinuz-linux\ninitrd  /intel-ucode.img\n'
+        'initrd  /initramfs-linux.img\noptions %s\n' % opts)
+    h.files['boot/loader/entries/arch-fallback.conf'] = (
+        'title   Arch Linux (fallback initramfs)\nlinux   /vmlinuz-linux\n'
+        'initrd  /intel-ucode.img\ninitrd  /initramfs-linux-fallback.img\n'
+        'options %s\n' % opts)
+    h.execs += ['usr/bin/bootctl', 'usr/bin/kernel-install']
+
+
+def boot_kernelstub(h, c):
+    esp_dir = 'EFI/Pop_OS-%s' % h.root_uuid
+    opts = ['quiet', 'loglevel=0', 'systemd.show_status=false', 'splash']
+    prof = lambda o, loader, manage: (
+        '    "kernel_options": [\n%s\n    ],\n'
+        '    "esp_path": "/boot/efi",\n'
+        '    "setup_loader": %s,\n'
+        '    "manage_mode": %s,\n'
+        '    "force_update": false,\n'
+        '    "live_mode": false,\n'
+        '    "config_rev": 3\n' % (',\n'.join('      "%s"' % x for x in o),
+                                   loader, manage))
+    h.etc['etc/kernelstub/configuration'] = (
+        '{\n  "default": {\n' + prof(['quiet', 'splash'], 'false', 'false') +
+        '  },\n  "user": {\n' + prof(opts, 'true', 'true') + '  }\n}')
+    line = 'root=UUID=%s ro %s' % (h.root_uuid, ' '.join(opts))
+    for name, sfx, title in (('Pop_OS-current', '', 'Pop!_OS'),
+                             ('Pop_OS-oldkern', '-previous', 'Pop!_OS')):
+        h.files['boot/efi/loader/entries/%s.conf' % name] = (
+            'title %s\nlinux /%s/vmlinuz%s.efi\ninitrd /%s/initrd.img%s\noptions %s\n'
+            % (title, esp_dir, sfx, esp_dir, sfx, line))
+    h.files['boot/efi/loader/loader.conf'] = 'default Pop_OS-current\n'
+    h.execs += ['usr/bin/kernelstub', 'usr/bin/bootctl']
+
+
+def boot_ostree(h, c):
+    """Silverblue: ostree owns /boot/loader (a link to loader.1); kernel
+    arguments change only through rpm-ostree kargs."""
+    h.files['run/ostree-booted'] = ''
+    csum = c['ostree_csum']
+    ver = h.osrelease
+    h.links['boot/loader'] = 'boot/loader.1'
+    h.files['boot/loader.1/entries/ostree-1.conf'] = (
+        'title Fedora Linux 40.20241020.0 (Silverblue) (ostree:0)\n'
+        'version 1\n'
+        'options %s\n'
+        'linux /ostree/fedora-%s/vmlinuz-%s\n'
+        'initrd /ostree/fedora-%s/initramfs-%s.img\n'
+        % (c['ostree_opts'], csum, ver, csum, ver))
+    h.execs += ['usr/bin/rpm-ostree', 'usr/bin/ostree']
+
+
+def boot_refind(h, c):
+    base = 'root=UUID=%s ro' % h.root_uuid
+    h.files['boot/refind_linux.conf'] = (
+        '"Boot with standard options"  "%s %s"\n'
+        '"Boot to single-user mode"    "%s %s single"\n'
+        '"Boot with minimal options"   "ro root=UUID=%s"\n'
+        % (base, c['opts'], base, c['opts'], h.root_uuid))
+    h.files['boot/efi/EFI/refind/refind.conf'] = (
+        '# refind.conf\n# Configuration file for the rEFInd boot menu\n#\n\n'
+        'timeout 20\nuse_nvram false\n'
+        '#scanfor internal,external,optical,manual\n')
+    h.execs += ['usr/sbin/refind-install']
+
+
+def boot_limine(h, c):
+    opts = 'root=UUID=%s rw %s' % (h.root_uuid, c['opts'])
+    h.files['boot/limine.conf'] = (
+        'timeout: 5\n'
+        '\n'
+        '/Arch Linux\n'
+        '    protocol: linux\n'
+        '    path: boot():/vmlinuz-linux\n'
+        '    cmdline: %s\n'
+        '    module_path: boot():/amd-ucode.img\n'
+        '    module_path: boot():/booster-linux.img\n'
+        '\n'
+        '/Arch Linux (fallback)\n'
+        '    protocol: linux\n'
+        '    path: boot():/vmlinuz-linux\n'
+        '    cmdline: %s\n'
+        '    module_path: boot():/booster-linux.img\n'
+        '\n'
+        '/Windows\n'
+        '    protocol: efi\n'
+        '    path: boot(1):/EFI/Microsoft/Boot/bootmgfw.efi\n' % (opts, opts))
+    h.execs += ['usr/bin/limine']
+
+
+NIXOS_CONFIGURATION = '''# Edit this configuration file to define what should be installed on
+# your system. Help is available in the configuration.nix(5) man page, on
+# https://search.nixos.org/options and in the NixOS manual (`nixos-help`).
+
+{ config, lib, pkgs, ... }:
+
+{
+  imports =
+    [ # Include the results of the hardware scan.
+      ./hardware-configuration.nix
+    ];
+
+  # Use the systemd-boot EFI boot loader.
+  boot.loader.systemd-boot.enable = true;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  networking.hostName = "nixos"; # Define your hostname.
+  # Pick only one of the below networking options.
+  # networking.wireless.enable = true;  # Enables wireless support via wpa_supplicant.
+  networking.networkmanager.enable = true;  # Easiest to use and most distros use this by default.
+
+  # Set your time zone.
+  time.timeZone = "Europe/Amsterdam";
+
+  # Enable the X11 windowing system.
+  services.xserver.enable = true;
+
+  # Enable the GNOME Desktop Environment.
+  services.xserver.displayManager.gdm.enable = true;
+  services.xserver.desktopManager.gnome.enable = true;
+
+  # Define a user account. Don't forget to set a password with ‘passwd’.
+  users.users.alice = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" "libvirtd" ]; # Enable ‘sudo’ for the user.
+  };
+
+  virtualisation.libvirtd.enable = true;
+  programs.virt-manager.enable = true;
+
+  # List packages installed in system profile. To search, run:
+  # $ nix search wget
+  environment.systemPackages = with pkgs; [
+    vim # Do not forget to add an editor to edit configuration.nix! The Nano editor is also installed by default.
+    wget
+  ];
+
+  # This option defines the first version of NixOS you have installed on this particular machine,
+  # and is used to maintain compatibility with application data (e.g. databases) created on older NixOS versions.
+  #
+  # Most users should NEVER change this value after the initial install, for any reason,
+  # even if you've upgraded your system to a new NixOS release.
+  #
+  # For more information, see `man configuration.nix` or https://nixos.org/manual/nixos/stable/options#opt-system.stateVersion .
+  system.stateVersion = "24.05"; # Did you read the comment?
+
+}
+'''
+
+NIXOS_HARDWARE = '''# Do not modify this file!  It was generated by ‘nixos-generate-config’
+# and may be overwritten by future invocations.  Please make changes
+# to /etc/nixos/configuration.nix instead.
+{ config, lib, pkgs, modulesPath, ... }:
+
+{
+  imports =
+    [ (modulesPath + "/installer/scan/not-detected.nix")
+    ];
+
+  boot.initrd.availableKernelModules = [ "nvme" "xhci_pci" "ahci" "usbhid" "usb_storage" "sd_mod" ];
+  boot.initrd.kernelModules = [ ];
+  boot.kernelModules = [ "kvm-amd" ];
+  boot.extraModulePackages = [ ];
+
+  fileSystems."/" =
+    { device = "/dev/disk/by-uuid/%s";
+      fsType = "ext4";
+    };
+
+  fileSystems."/boot" =
+    { device = "/dev/disk/by-uuid/%s";
+      fsType = "vfat";
+      options = [ "fmask=0022" "dmask=0022" ];
+    };
+
+  swapDevices = [ ];
+
+  # Enables DHCP on each ethernet and wireless interface. In case of scripted networking
+  # (the default) this is the recommended approach. When using systemd-networkd it's
+  # still possible to use this option, but it's recommended to use it in conjunction
+  # with explicit per-interface declarations with `networking.interfaces.<interface>.useDHCP`.
+  networking.useDHCP = lib.mkDefault true;
+  # networking.interfaces.enp2s0.useDHCP = lib.mkDefault true;
+
+  nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux";
+  hardware.cpu.amd.updateMicrocode = lib.mkDefault config.hardware.enableRedistributableFirmware;
+}
+'''
+
+
+def boot_nixos(h, c):
+    """NixOS: the boot entries under /boot are generated from the store;
+    only /etc/nixos/configuration.nix is the user's."""
+    h.files['etc/NIXOS'] = ''
+    h.etc['etc/nixos/configuration.nix'] = NIXOS_CONFIGURATION
+    h.etc['etc/nixos/hardware-configuration.nix'] = NIXOS_HARDWARE % (
+        h.root_uuid, 'A1B2-C3D4')
+    h.files['boot/loader/loader.conf'] = 'timeout 5\nconsole-mode keep\ndefault nixos-generation-1.conf\n'
+    h.files['boot/loader/entries/nixos-generation-1.conf'] = c['nix_entry']
+    h.execs += ['run/current-system/sw/bin/nixos-rebuild']
+
+
+def boot_none(h, c):
+    """No bootloader config vfiokit knows: the firmware starts the kernel
+    directly (an EFISTUB entry made with efibootmgr)."""
+    h.execs += ['usr/bin/efibootmgr']
+
+
+def initramfs_tools(h, c):
+    h.etc['etc/initramfs-tools/modules'] = INITRAMFS_TOOLS_MODULES
+    h.execs += ['usr/sbin/update-initramfs']
+
+
+def initramfs_mkinitcpio(h, c):
+    h.etc['etc/mkinitcpio.conf'] = mkinitcpio_conf('', c.get('hooks', MKINITCPIO_HOOKS))
+    h.etc['etc/mkinitcpio.d/%s.preset' % c['preset']] = mkinitcpio_preset(c['kimage'])
+    h.execs += ['usr/bin/mkinitcpio']
+
+
+def initramfs_dracut(h, c):
+    h.etc['etc/dracut.conf'] = FEDORA_DRACUT_CONF
+    # the user's earlier edit; it also keeps /etc/dracut.conf.d in a git clone
+    h.etc['etc/dracut.conf.d/compress.conf'] = 'compress="zstd"\n'
+    h.execs += ['usr/bin/dracut']
+
+
+def initramfs_booster(h, c):
+    h.etc['etc/booster.yaml'] = (
+        '# booster initramfs generator configuration, see booster(1)\n'
+        'compression: zstd\n'
+        'vconsole: true\n'
+        'strip: true\n')
+    h.execs += ['usr/bin/booster', 'usr/lib/booster/regenerate_images']
+
+
+def initramfs_nix(h, c):
+    pass
+
+
+BOOTLOADERS = {'grub-debian': boot_grub_debian, 'grub-arch': boot_grub_arch,
+               'grub-bls': boot_grub_bls, 'systemd-boot': boot_sdboot,
+               'kernelstub': boot_kernelstub, 'ostree': boot_ostree,
+               'refind': boot_refind, 'limine': boot_limine,
+               'nixos': boot_nixos, 'none': boot_none}
+INITRAMFS = {'initramfs-tools': initramfs_tools, 'mkinitcpio': initramfs_mkinitcpio,
+             'dracut': initramfs_dracut, 'booster': initramfs_booster,
+             'nix': initramfs_nix}
+
+MACHINE_ID = {'fedora-dracut-bls': 'c3f2a1b0d9e84f7a8b6c5d4e3f2a1b0c'}
+OSTREE_CSUM = 'e5c2b7a93f0d4168a2b9c7d3e1f04a6b8c2d5e7f9a1b3c5d7e9f0a2b4c6d8e0f'
+
+
+def nix_hash(name):
+    """A store path hash: 32 characters of Nix's base32 (no e, o, t, u)."""
+    alpha = '0123456789abcdfghijklmnpqrsvwxyz'
+    c = zlib.crc32(name.encode())
+    out = ''
+    for i in range(32):
+        c = (c * 1103515245 + 12345 + i) & 0xffffffff
+        out += alpha[(c >> 16) % 32]
+    return out + '-' + name
+
+
+NIX_SYSTEM = nix_hash('nixos-system-nixos-24.05.5518.ecbc1ca8ffd6')
+NIX_KERNEL = nix_hash('linux-6.6.57')
+NIX_INITRD = nix_hash('initrd-linux-6.6.57')
+
+# name -> config.  Keys: distro (OS_RELEASE), hw ('amd'/'intel'), kernel,
+# ext (module suffix), vfio (None/'builtin'), gpu/gpu_drv (the GPU to pass),
+# host_gpu/host_gpu_drv (AMD boards), boot, initramfs, cmdline (proc/cmdline
+# after the root=... part is filled in with {uuid}), and per-loader keys.
+DISTRO_HOSTS = {
+    # seed 003: Ubuntu, GTX 970 on nouveau for the VM, RX 580 for the host;
+    # the seed's "quiet iommu=pt" edit and its (wrong) vfio.conf.
+    'ubuntu-grub': dict(
+        distro='ubuntu2204', hw='amd', kernel='5.15.0-91-generic', ext='.ko',
+        vfio='builtin', gpu='gtx970', gpu_drv='nouveau', host_gpu='rx580',
+        host_gpu_drv='amdgpu', boot='grub-debian', initramfs='initramfs-tools',
+        grub='quiet splash iommu=pt', group_type='identity',
+        cmdline='BOOT_IMAGE=/boot/vmlinuz-{kver} root=UUID={uuid} ro quiet splash '
+                'iommu=pt vt.handoff=7',
+        etc={'etc/modprobe.d/vfio.conf': 'softdep nouveau pre: vfio-pci\n'
+                                         'options vfio-pci ids=8086:0151,8086:0e31,10de:13c2\n',
+             'etc/modprobe.d/amd64-microcode-blacklist.conf': AMD_UCODE_BLACKLIST}),
+    # seed 002: Manjaro, RX 560 for the VM; the seed's GRUB line with the
+    # invalid amd_iommu=on, MODULES=() still empty, and its vfio.conf with the
+    # card's subsystem id 148c:2385 taken for the device id.
+    'arch-grub-mkinitcpio': dict(
+        distro='manjaro', hw='amd', kernel='6.6.54-2-MANJARO', ext='.ko.zst',
+        vfio=None, gpu='rx560', gpu_drv='amdgpu', host_gpu='gtx1060',
+        host_gpu_drv='nouveau', boot='grub-arch', initramfs='mkinitcpio',
+        kimage='6.6-x86_64', preset='linux66',
+        grub='quiet udev.log_priority=3 audit=0 amd_iommu=on iommu=pt',
+        group_type='identity',
+        cmdline='BOOT_IMAGE=/boot/vmlinuz-6.6-x86_64 root=UUID={uuid} rw quiet '
+                'udev.log_priority=3 audit=0 amd_iommu=on iommu=pt',
+        etc={'etc/modprobe.d/vfio.conf': 'options vfio-pci ids=148c:2385,1002:aae0\n'}),
+    # Fedora 40 Workstation, RPM Fusion's akmod-nvidia (it adds the nouveau
+    # blacklist to GRUB_CMDLINE_LINUX and to every BLS entry).
+    'fedora-dracut-bls': dict(
+        distro='fedora40', hw='intel', kernel='6.11.4-201.fc40.x86_64', ext='.ko.xz',
+        vfio=None, gpu='rtx3070', gpu_drv='nvidia', boot='grub-bls',
+        initramfs='dracut', fstype='btrfs', boot_part=True,
+        grub_linux='rhgb quiet rd.driver.blacklist=nouveau modprobe.blacklist=nouveau',
+        bls_kernels=['6.8.5-301.fc40.x86_64', '6.11.4-201.fc40.x86_64'],
+        cmdline='BOOT_IMAGE=(hd0,gpt2)/vmlinuz-{kver} root=UUID={uuid} ro '
+                'rootflags=subvol=root rhgb quiet rd.driver.blacklist=nouveau '
+                'modprobe.blacklist=nouveau',
+        nvidia_dir='extra/nvidia/'),
+    'arch-systemd-boot': dict(
+        distro='arch', hw='intel', kernel='6.11.5-arch1-1', ext='.ko.zst',
+        vfio=None, gpu='rx580', gpu_drv='amdgpu', boot='systemd-boot',
+        initramfs='mkinitcpio', kimage='linux', preset='linux', efi_at='/boot',
+        opts='quiet',
+        cmdline='initrd=\\intel-ucode.img initrd=\\initramfs-linux.img '
+                'root=UUID={uuid} rw quiet'),
+    'popos-kernelstub': dict(
+        distro='popos2204', hw='amd', kernel='6.9.3-76060903-generic', ext='.ko.zst',
+        vfio=None, gpu='gtx1060', gpu_drv='nvidia', host_gpu='rx580',
+        host_gpu_drv='amdgpu', boot='kernelstub', initramfs='initramfs-tools',
+        cmdline='initrd=\\EFI\\Pop_OS-{uuid}\\initrd.img root=UUID={uuid} ro quiet '
+                'loglevel=0 systemd.show_status=false splash',
+        nvidia_dir='updates/dkms/',
+        etc={'etc/modprobe.d/amd64-microcode-blacklist.conf': AMD_UCODE_BLACKLIST}),
+    'silverblue': dict(
+        distro='silverblue40', hw='intel', kernel='6.11.4-201.fc40.x86_64',
+        ext='.ko.xz', vfio=None, gpu='gtx1060', gpu_drv='nouveau', boot='ostree',
+        initramfs='dracut', fstype='btrfs', boot_part=True, ostree_csum=OSTREE_CSUM,
+        ostree_opts='rhgb quiet root=UUID={uuid} rootflags=subvol=root rw '
+                    'ostree=/ostree/boot.1/fedora/%s/0' % OSTREE_CSUM,
+        cmdline='BOOT_IMAGE=(hd0,gpt2)/ostree/fedora-%s/vmlinuz-{kver} rhgb quiet '
+                'root=UUID={uuid} rootflags=subvol=root rw '
+                'ostree=/ostree/boot.1/fedora/%s/0' % (OSTREE_CSUM, OSTREE_CSUM)),
+    'refind-host': dict(
+        distro='debian12', hw='amd', kernel='6.1.0-27-amd64', ext='.ko', vfio=None,
+        gpu='rtx3070', gpu_drv='nouveau', host_gpu='rx580', host_gpu_drv='amdgpu',
+        boot='refind', initramfs='initramfs-tools', opts='quiet',
+        cmdline='root=UUID={uuid} ro quiet initrd=boot\\initrd.img-{kver}',
+        etc={'etc/modprobe.d/amd64-microcode-blacklist.conf': AMD_UCODE_BLACKLIST}),
+    'limine-host': dict(
+        distro='arch', hw='amd', kernel='6.11.5-arch1-1', ext='.ko.zst', vfio=None,
+        gpu='rtx3070', gpu_drv='nvidia', host_gpu='rx580', host_gpu_drv='amdgpu',
+        boot='limine', initramfs='booster', efi_at='/boot', opts='quiet',
+        cmdline='root=UUID={uuid} rw quiet', nvidia_dir='extramodules/'),
+    'nixos': dict(
+        distro='nixos2405', hw='amd', kernel='6.6.57', ext='.ko.xz', vfio=None,
+        gpu='gtx970', gpu_drv='nouveau', host_gpu='rx580', host_gpu_drv='amdgpu',
+        boot='nixos', initramfs='nix', efi_at='/boot',
+        nix_entry='title NixOS\nversion Generation 1 NixOS Uakari 24.05.5518.ecbc1ca8ffd6 '
+                  '(Linux 6.6.57), built on 2024-10-25\n'
+                  'linux /EFI/nixos/%s-bzImage.efi\ninitrd /EFI/nixos/%s-initrd.efi\n'
+                  'options init=/nix/store/%s/init loglevel=4\nmachine-id '
+                  '5e1f0a9b3c7d4e2f8a6b1c0d9e8f7a6b\n' % (NIX_KERNEL, NIX_INITRD, NIX_SYSTEM),
+        cmdline='initrd=\\EFI\\nixos\\%s-initrd.efi init=/nix/store/%s/init loglevel=4'
+                % (NIX_INITRD, NIX_SYSTEM)),
+    'unknown-boot': dict(
+        distro='debian12', hw='intel', kernel='6.1.0-27-amd64', ext='.ko', vfio=None,
+        gpu='gtx1060', gpu_drv='nouveau', boot='none', initramfs='initramfs-tools',
+        cmdline='root=UUID={uuid} ro quiet initrd=\\initrd.img',
+        etc={'etc/modprobe.d/intel-microcode-blacklist.conf': INTEL_UCODE_BLACKLIST}),
+}
+
+
+def distro_host(name):
+    c = DISTRO_HOSTS[name]
+    h = Host(name)
+    h.distro = c['distro']
+    h.osrelease = c['kernel']
+    h.iommu = c['hw']
+    h.cpu = 'R5-3600' if c['hw'] == 'amd' else 'i7-9700K'
+    h.ncpu = 4
+    h.group_type = c.get('group_type', 'DMA-FQ')
+    h.root_uuid = uuid_for(name, 'root')
+    c = dict(c, parts=3 if c.get('boot_part') else 2,
+             machine_id=MACHINE_ID.get(name, ''))
+    for k in ('ostree_opts',):
+        if k in c:
+            c[k] = c[k].replace('{uuid}', h.root_uuid)
+    h.cmdline = c['cmdline'].replace('{uuid}', h.root_uuid).replace('{kver}', h.osrelease)
+    h.grub = c.get('grub')
+    if c['hw'] == 'amd':
+        hw_amd(h, c)
+    else:
+        hw_intel(h, c)
+    efi_at = c.get('efi_at', '/boot/efi')
+    if c.get('boot_part'):
+        h.mounts = mounts_for('/dev/nvme0n1p3', fstype=c.get('fstype', 'ext4'),
+                              efi='/dev/nvme0n1p1',
+                              root_opts='rw,relatime,seclabel,compress=zstd:1,ssd,'
+                                        'discard=async,space_cache=v2,subvolid=257,subvol=/root',
+                              extra=[('/dev/nvme0n1p2', '/boot', 'ext4',
+                                      'rw,relatime,seclabel', '0', '0')])
+    else:
+        h.mounts = mounts_for('/dev/nvme0n1p2', efi='/dev/nvme0n1p1', efi_at=efi_at)
+    h.mem_kb = 32803480
+    ext = c['ext']
+    h.mod_ext = ext
+    kver = tuple(int(x) for x in h.osrelease.split('-')[0].split('.')[:2])
+    vdep = [] if c['vfio'] == 'builtin' else (
+        vfio_dep_612(ext) if kver >= (6, 2) else vfio_dep_61(ext))
+    # a distro kernel ships every in-tree GPU driver, loaded or not
+    h.modules_dep = (vdep + kvm_dep(ext, c['hw']) +
+                     drm_dep(ext, ['i915', 'nouveau', 'amdgpu']) + base_dep(ext))
+    if 'nvidia' in (c['gpu_drv'], c.get('host_gpu_drv')):
+        h.modules_dep += nvidia_dep(ext, c['nvidia_dir'])
+    h.modules_builtin = list(BUILTIN_COMMON)
+    if c['vfio'] == 'builtin':
+        h.modules_builtin = sorted(h.modules_builtin + [
+            'kernel/drivers/vfio/vfio.ko',
+            'kernel/drivers/vfio/vfio_iommu_type1.ko',
+            'kernel/drivers/vfio/vfio_virqfd.ko',
+            'kernel/drivers/vfio/pci/vfio-pci.ko'])
+    if c['gpu_drv'] == 'nvidia' or c.get('host_gpu_drv') == 'nvidia':
+        h.files['dev/nvidia0'] = ''
+        h.files['dev/nvidiactl'] = ''
+    h.etc.update(c.get('etc', {}))
+    if h.distro != 'nixos2405':
+        h.etc['etc/machine-id'] = (c['machine_id'] or
+                                   uuid_for(name, 'machine-id').replace('-', '')) + '\n'
+    BOOTLOADERS[c['boot']](h, c)
+    INITRAMFS[c['initramfs']](h, c)
+    return h
+
+
+for _name in DISTRO_HOSTS:
+    HOSTS[_name] = (lambda n: lambda: distro_host(n))(_name)
+
+
 NAMED = ['desktop-nvidia', 'laptop-muxless', 'amd-b550', 'amd-b550-acs',
-         'n100-sriov', 'iommu-off', 'bios-host']
+         'n100-sriov', 'iommu-off', 'bios-host'] + list(DISTRO_HOSTS)
 
 
 def main(argv=None):

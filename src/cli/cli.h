@@ -137,6 +137,8 @@ int cmd_net(vk_cli *cli, int argc, char **argv);
 extern const vk_cmdopt net_opts[];
 int cmd_hooks(vk_cli *cli, int argc, char **argv);
 extern const vk_cmdopt hooks_opts[];
+int cmd_boot(vk_cli *cli, int argc, char **argv);
+extern const vk_cmdopt boot_opts[];
 /* Store one vm option (NAME without "--", ARG NULL for a flag); an exit status on a usage error. */
 int vk_cli_vm_option(vk_cli *cli, const char *name, const char *arg);
 /* Exit status for a library error: 3 for a refusal, else 1; prints err. */

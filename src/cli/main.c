@@ -27,6 +27,9 @@ const vk_command vk_commands[] = {
         {"unbind", "DEVICE...", 1, 64, true, 0, "give the group's functions back to the drivers the journal recorded",
          cmd_unbind, NULL},
         {"restore", "", 0, 0, true, 0, "give back everything the journal holds", cmd_restore, NULL},
+        {"boot", "plan|apply|verify|revert [DEVICE]", 1, 2, false, OPT_FORCE | OPT_FORCE_HOST,
+         "a GPU's group to vfio-pci at every boot: kernel line, modprobe.d, initramfs (diffed, journaled)",
+         cmd_boot, boot_opts},
         {"sriov", "DEVICE", 1, 1, true, OPT_VFS | OPT_BIND | OPT_PERSIST | OPT_FORCE,
          "create (--vfs N) or remove (--vfs 0) SR-IOV VFs and bind chosen ones (--bind 1,2|all)", cmd_sriov, NULL},
         {"vm", "new NAME | lint FILE", 1, 2, false, OPT_VM | OPT_FORMAT | OPT_OUTPUT | OPT_FORCE_HOST,
@@ -216,7 +219,7 @@ static void usage_command(FILE *out, const vk_command *c) {
                 if (c->options & option_help[i].flag &&
                     !(c->options & OPT_VM && option_help[i].flag & (OPT_FORMAT | OPT_FORCE_HOST)) && /* vm says its own */
                     !(option_help[i].flag == OPT_FORMAT && find_cmdopt(c, "format")) &&
-                    !(option_help[i].flag == OPT_FORCE && find_cmdopt(c, "force")))
+                    !(option_help[i].flag == OPT_FORCE && find_cmdopt(c, "force"))) /* its own meaning */
                         fprintf(out, "%s\n", option_help[i].text);
         for (const vk_cmdopt *o = c->opts; o && o->name; o++) {
                 char left[64];

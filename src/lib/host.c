@@ -28,6 +28,8 @@ struct vk_host {
         void *sysfs_userdata;
         int write_timeout_ms;
         int lock_fd, lock_depth; /* the writers' flock, held re-entrantly (journal.c) */
+        vk_write_hook write_hook; /* tests only: fault injection in vk_host_write_file */
+        void *write_hook_userdata;
         vk_trace_entry *trace;
         size_t n_trace, cap_trace;
 };
@@ -543,9 +545,15 @@ int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t le
         r = open_parent(h, path, &dfd, &base, &buf);
         if (r < 0)
                 return r;
+        if (h->write_hook && (r = h->write_hook(path, VK_WRITE_CREATE, h->write_hook_userdata)) < 0)
+                return r;
         r = vk_atomic_begin_at(dfd, base, (mode_t)mode, &a);
         if (r < 0)
                 return r;
+        if (h->write_hook && (r = h->write_hook(path, VK_WRITE_DATA, h->write_hook_userdata)) < 0) {
+                vk_atomic_abort(&a);
+                return r;
+        }
         for (size_t off = 0; off < len;) {
                 ssize_t n = write(a.fd, data + off, len - off);
                 if (n < 0) {
@@ -555,7 +563,16 @@ int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t le
                 }
                 off += (size_t)n;
         }
+        if (h->write_hook && (r = h->write_hook(path, VK_WRITE_RENAME, h->write_hook_userdata)) < 0) {
+                vk_atomic_abort(&a);
+                return r;
+        }
         return vk_atomic_commit(&a);
+}
+
+void vk_host_set_write_hook(vk_host *h, vk_write_hook hook, void *userdata) {
+        h->write_hook = hook;
+        h->write_hook_userdata = userdata;
 }
 
 int vk_host_unlink(vk_host *h, const char *path) {
@@ -568,6 +585,18 @@ int vk_host_unlink(vk_host *h, const char *path) {
         if (r < 0)
                 return r;
         return unlinkat(dfd, base, 0) < 0 ? -errno : 0;
+}
+
+int vk_host_rmdir(vk_host *h, const char *path) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int dfd = -1;
+        const char *base;
+        int r;
+
+        r = open_parent(h, path, &dfd, &base, &buf);
+        if (r < 0)
+                return r;
+        return unlinkat(dfd, base, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
 
 int *vk_host_lock_fd(vk_host *h) { return &h->lock_fd; }

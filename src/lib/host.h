@@ -61,6 +61,20 @@ int vk_host_mkdir_p(vk_host *h, const char *path);
 /* Replace PATH inside the root atomically (temp file, fsync, rename, fsync dir). */
 int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t len, unsigned mode);
 int vk_host_unlink(vk_host *h, const char *path);
+/* Remove the empty directory PATH (-ENOTEMPTY when it is not). */
+int vk_host_rmdir(vk_host *h, const char *path);
+
+/* Fault injection for the tests of file writers: vk_host_write_file calls the hook before each step and
+ * fails that step with the -errno it returns (0: go on). The step after the temp file is complete and
+ * before the rename is where a test may kill the process to simulate a crash. NULL (the default) costs
+ * one pointer test per write. */
+typedef enum vk_write_step {
+        VK_WRITE_CREATE, /* before the temp file is created */
+        VK_WRITE_DATA,   /* before the bytes are written to it */
+        VK_WRITE_RENAME, /* the temp file is complete; before fsync + rename */
+} vk_write_step;
+typedef int (*vk_write_hook)(const char *path, vk_write_step step, void *userdata);
+void vk_host_set_write_hook(vk_host *h, vk_write_hook hook, void *userdata);
 
 /* Where journal.c keeps the writers' lock of this host (fd, nesting depth). */
 int *vk_host_lock_fd(vk_host *h);

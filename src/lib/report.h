@@ -45,3 +45,13 @@ int vk_cmdline_parse(const char *line, vk_cmdline_arg **ret, size_t *ret_n);
 void vk_cmdline_free(vk_cmdline_arg *a, size_t n);
 /* Value of the last KEY= (the kernel's "last one wins"); "-" and "_" equal in keys. */
 const vk_cmdline_arg *vk_cmdline_find(const vk_cmdline_arg *a, size_t n, const char *key);
+/* "-" and "_" are the same in parameter names. */
+bool vk_cmdline_key_eq(const char *a, const char *b);
+/* Where each argument lies in the line, for editors that must keep every other byte. */
+typedef struct vk_cmdline_span {
+        size_t start, end; /* line[start..end) */
+        size_t eq;         /* offset of the first '=', SIZE_MAX when none */
+} vk_cmdline_span;
+int vk_cmdline_split(const char *line, size_t len, vk_cmdline_span **ret, size_t *ret_n);
+/* The key and value of one span, the way vk_cmdline_parse() gives them. */
+int vk_cmdline_arg_from_span(const char *line, const vk_cmdline_span *s, vk_cmdline_arg *ret);

@@ -37,7 +37,7 @@ int vk_kargs_edit(const char *name, const char *text, size_t len, const vk_kargs
 /* /etc/default/grub: GRUB_CMDLINE_LINUX_DEFAULT (a shell assignment; its quoting is kept; added when missing). */
 int vk_grub_edit(const char *name, const char *text, size_t len, const vk_kargs_change *c, vk_edit_result *ret,
                  vk_error *err);
-/* systemd-boot: a Boot Loader Specification entry (loader/entries/*.conf), its "options" line(s). */
+/* systemd-boot: a Boot Loader Specification entry (loader/entries/NAME.conf), its "options" line(s). */
 int vk_bls_entry_edit(const char *name, const char *text, size_t len, const vk_kargs_change *c,
                       vk_edit_result *ret, vk_error *err);
 /* Pop!_OS kernelstub: /etc/kernelstub/configuration (JSON), the "user" profile's kernel_options array. */

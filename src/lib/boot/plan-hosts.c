@@ -1,0 +1,135 @@
+/* plan-hosts.c — the plans of hosts whose kernel line is not a file vfiokit edits: NixOS, rpm-ostree, unknown. */
+#define _GNU_SOURCE
+#include "boot.h"
+#include "plan-internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *join(const vk_strv *v, const char *sep, const char *quote) {
+        size_t len = 1;
+        char *s;
+        for (size_t i = 0; i < v->n; i++)
+                len += strlen(v->v[i]) + strlen(sep) + 2 * strlen(quote);
+        s = calloc(1, len);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < v->n; i++) {
+                if (i)
+                        strcat(s, sep);
+                strcat(s, quote);
+                strcat(s, v->v[i]);
+                strcat(s, quote);
+        }
+        return s;
+}
+
+/* NixOS: the store is not edited; the user adds this to configuration.nix and runs nixos-rebuild. */
+int vk_plan_nixos(vk_boot_plan *p, const char *modprobe, bool m_has_amd_iommu) {
+        _cleanup_free_ char *params = join(&p->kargs_add, " ", "\""), *mods = join(&p->modules, " ", "\"");
+        _cleanup_free_ char *indented = NULL;
+        size_t n = 0;
+
+        if (!params || !mods || !modprobe)
+                return -ENOMEM;
+        indented = malloc(2 * strlen(modprobe) + 8);
+        if (!indented)
+                return -ENOMEM;
+        /* the file's own comments speak of vfiokit boot revert, which does not apply here */
+        for (const char *s = modprobe; *s;) {
+                const char *eol = strchrnul(s, '\n');
+                if (*s != '#')
+                        n += (size_t)sprintf(indented + n, "  %.*s\n", (int)(eol - s), s);
+                s = *eol ? eol + 1 : eol;
+        }
+        indented[n] = 0;
+        _cleanup_free_ char *params_line = vk_printf("boot.kernelParams = [ %s%s];\n", params, *params ? " " : "");
+        if (!params_line)
+                return -ENOMEM;
+        p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n"
+                                     "%s"
+                                     "boot.initrd.kernelModules = [ %s ];\n"
+                                     "boot.extraModprobeConfig = ''\n%s'';\n",
+                                     p->gpu, p->group, params_line, mods, p->vfio_builtin ? "" : indented);
+        if (!p->nixos_snippet)
+                return -ENOMEM;
+        if (p->kargs_remove.n && m_has_amd_iommu && vk_plan_addf(&p->notes, "remove amd_iommu=on from boot.kernelParams: it "
+                                                                    "is not a valid option") < 0)
+                return -ENOMEM;
+        return vk_plan_addf(&p->notes, "NixOS: vfiokit changes nothing here; add the snippet to /etc/nixos/configuration.nix, "
+                               "then run nixos-rebuild boot and reboot");
+}
+
+/* rpm-ostree / bootc: the kernel arguments belong to the deployment; its own command changes them. */
+int vk_plan_ostree(const vk_model *m, vk_boot_plan *p) {
+        vk_boot_cmd c = {0}, u = {0};
+        int r = vk_strv_push(&c.argv, "rpm-ostree");
+
+        if (r >= 0)
+                r = vk_strv_push(&c.argv, "kargs");
+        if (r >= 0)
+                r = vk_strv_push(&u.argv, "rpm-ostree");
+        if (r >= 0)
+                r = vk_strv_push(&u.argv, "kargs");
+        for (size_t i = 0; i < p->kargs_add.n && r >= 0; i++)
+                if (!vk_plan_cmdline_has(m, p->kargs_add.v[i]) &&
+                    (r = vk_plan_addf(&c.argv, "--append-if-missing=%s", p->kargs_add.v[i])) >= 0)
+                        r = vk_plan_addf(&u.argv, "--delete-if-present=%s", p->kargs_add.v[i]);
+        for (size_t i = 0; i < p->kargs_remove.n && r >= 0; i++)
+                if (vk_plan_cmdline_has(m, p->kargs_remove.v[i]) &&
+                    (r = vk_plan_addf(&c.argv, "--delete-if-present=%s", p->kargs_remove.v[i])) >= 0)
+                        r = vk_plan_addf(&u.argv, "--append-if-missing=%s", p->kargs_remove.v[i]);
+        if (r >= 0 && c.argv.n > 2) {
+                const char **a = calloc(c.argv.n + 1, sizeof(*a)), **b = calloc(u.argv.n + 1, sizeof(*b));
+                if (!a || !b)
+                        r = -ENOMEM;
+                for (size_t i = 0; r >= 0 && i < c.argv.n; i++)
+                        a[i] = c.argv.v[i];
+                for (size_t i = 0; r >= 0 && i < u.argv.n; i++)
+                        b[i] = u.argv.v[i];
+                if (r >= 0)
+                        r = vk_boot_cmd_add(&p->cmds, &p->n_cmds, "change the deployment's kernel arguments", a);
+                if (r >= 0)
+                        r = vk_boot_cmd_add(&p->undo, &p->n_undo, "put the kernel arguments back", b);
+                free(a);
+                free(b);
+        }
+        vk_boot_cmd_clear(&c);
+        vk_boot_cmd_clear(&u);
+        return r;
+}
+
+int vk_plan_unknown(vk_boot_plan *p, const char *modprobe) {
+        _cleanup_free_ char *add = join(&p->kargs_add, " ", ""), *rm = join(&p->kargs_remove, " ", "");
+        int r;
+
+        if (!add || !rm || !modprobe)
+                return -ENOMEM;
+        r = vk_plan_addf(&p->warnings,
+                 "the bootloader was not recognised (vfiokit knows GRUB, systemd-boot, kernelstub, rEFInd, Limine, "
+                 "rpm-ostree and NixOS): nothing will be changed");
+        if (r >= 0)
+                r = vk_plan_addf(&p->notes, "add to the kernel command line yourself: %s%s%s", *add ? add : "(nothing)",
+                         p->kargs_remove.n ? "; and remove if present: " : "", rm);
+        if (r >= 0 && !p->vfio_builtin)
+                r = vk_plan_addf(&p->notes, "and write /etc/modprobe.d/vfiokit.conf:\n%s", modprobe);
+        return r;
+}
+
+const char *vk_plan_trial_note(vk_bootloader b) {
+        switch (b) {
+        case VK_BL_GRUB:
+                return "trial boot: not offered. The options go into the default entry, so no unchanged entry is left "
+                       "for grub-reboot to fall back to; if the host does not come up, press e in the GRUB menu, "
+                       "delete the options from the linux line, boot with Ctrl-x and run vfiokit boot revert";
+        case VK_BL_SDBOOT:
+        case VK_BL_KERNELSTUB:
+                return "trial boot: not offered. The options go into the entries themselves, so no unchanged entry is "
+                       "left for bootctl set-oneshot; if the host does not come up, press e in the systemd-boot menu, "
+                       "delete the options, and run vfiokit boot revert";
+        default:
+                return NULL;
+        }
+}
+
