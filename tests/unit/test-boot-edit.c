@@ -407,6 +407,8 @@ static void test_kernelstub(void **state) {
         r = edit_expect(vk_kernelstub_edit, STUB_HEAD "  \"x\": 1\n}", strlen(STUB_HEAD "  \"x\": 1\n}"), &c, NULL);
         assert_non_null(strstr(r.text, "\"user\": {\n    \"kernel_options\": [\n      \"quiet\",\n      \"splash\",\n"
                                        "      \"iommu=pt\"\n    ],\n    \"esp_path\": \"/boot/efi\"\n  }"));
+        /* kernelstub writes no final newline; the edited file has none either (Pop!_OS round trip) */
+        assert_int_equal(r.text[r.len - 1], '}');
         vk_edit_result_clear(&r);
         REFUSE(vk_kernelstub_edit, "{\"user\": {\"kernel_options\": [\"quiet\"\n", &c, "/etc/test:");
         REFUSE(vk_kernelstub_edit, "{\"user\": {\"kernel_options\": [1]}}", &c, "is not a string");

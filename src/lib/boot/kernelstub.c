@@ -171,7 +171,9 @@ int vk_kernelstub_edit(const char *name, const char *text, size_t len, const vk_
         if (!s)
                 return -ENOMEM;
         {
-                char *out = vk_printf("%s\n", s);
+                /* the file ends as it did: kernelstub's own json.dump writes no final newline */
+                bool nl = len > 0 && text[len - 1] == '\n';
+                char *out = vk_printf("%s%s", s, nl ? "\n" : "");
                 if (!out)
                         return -ENOMEM;
                 return vk_edit_result_set(ret, text, len, out, strlen(out), &notes);
