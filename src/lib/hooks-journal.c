@@ -2,6 +2,7 @@
  * it wrote and the original it kept, so `hooks remove` takes away exactly that and puts the originals back. */
 #define _GNU_SOURCE
 #include "hooks.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -89,22 +90,17 @@ static int get_string(json_object *o, const char *key, bool required, const char
 
 int vk_hooks_journal_parse(const char *label, const char *text, vk_hooks_journal *ret, vk_error *err) {
         vk_hooks_journal j = {0};
-        enum json_tokener_error jerr;
         json_object *root, *entries;
-        json_tokener *tok = json_tokener_new();
+        const char *why;
+        int r = vk_json_parse_whole(text, &root, &why);
 
-        if (!tok)
-                return vk_error_set(err, -ENOMEM, "out of memory");
-        root = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
-        jerr = json_tokener_get_error(tok);
-        json_tokener_free(tok);
-        if (!root || jerr != json_tokener_success) {
-                json_object_put(root);
-                return vk_error_set(err, -EBADMSG,
+        if (r == -ENOMEM)
+                return vk_error_set(err, r, "out of memory");
+        if (r < 0)
+                return vk_error_set(err, r,
                                     "%s is corrupt (%s); nothing was changed: it lists the hook files vfiokit wrote, "
                                     "fix or remove it by hand",
-                                    label, json_tokener_error_desc(jerr));
-        }
+                                    label, why);
         if (!json_object_object_get_ex(root, "entries", &entries) || !json_object_is_type(entries, json_type_array))
                 goto corrupt;
         for (size_t i = 0; i < json_object_array_length(entries); i++) {

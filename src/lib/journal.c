@@ -73,12 +73,31 @@ static const char *opt_string(json_object *o, const char *key, bool *ok) {
         return json_object_get_string(v);
 }
 
+int vk_json_parse_whole(const char *text, json_object **ret, const char **ret_reason) {
+        enum json_tokener_error jerr;
+        json_tokener *tok = json_tokener_new();
+        json_object *root;
+
+        if (!tok)
+                return -ENOMEM;
+        /* length + 1: the NUL ends the value, so "{} x" or a truncated file is an error, not a prefix */
+        root = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
+        jerr = json_tokener_get_error(tok);
+        json_tokener_free(tok);
+        if (!root || jerr != json_tokener_success) {
+                json_object_put(root);
+                *ret_reason = json_tokener_error_desc(jerr);
+                return -EBADMSG;
+        }
+        *ret = root;
+        return 0;
+}
+
 int vk_journal_load(vk_host *h, vk_journal *ret, vk_error *err) {
         _cleanup_free_ char *text = NULL;
         vk_journal j = {0};
-        json_tokener *tok;
         json_object *root, *entries;
-        enum json_tokener_error jerr;
+        const char *why;
         int r;
 
         r = vk_host_read_file(h, VK_JOURNAL_PATH, 1u << 20, &text, NULL);
@@ -88,19 +107,14 @@ int vk_journal_load(vk_host *h, vk_journal *ret, vk_error *err) {
         }
         if (r < 0)
                 return vk_error_set(err, r, "/%s: %s", VK_JOURNAL_PATH, strerror(-r));
-        tok = json_tokener_new();
-        if (!tok)
-                return vk_error_set(err, -ENOMEM, "out of memory");
-        root = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
-        jerr = json_tokener_get_error(tok);
-        json_tokener_free(tok);
-        if (!root || jerr != json_tokener_success) {
-                json_object_put(root);
-                return vk_error_set(err, -EBADMSG,
+        r = vk_json_parse_whole(text, &root, &why);
+        if (r == -ENOMEM)
+                return vk_error_set(err, r, "out of memory");
+        if (r < 0)
+                return vk_error_set(err, r,
                                     "/%s is corrupt (%s); nothing was changed: read it to see what was bound, "
                                     "then fix or remove it",
-                                    VK_JOURNAL_PATH, json_tokener_error_desc(jerr));
-        }
+                                    VK_JOURNAL_PATH, why);
         if (!json_object_object_get_ex(root, "entries", &entries) || !json_object_is_type(entries, json_type_array))
                 goto corrupt;
         for (size_t i = 0; i < json_object_array_length(entries); i++) {

@@ -28,6 +28,11 @@ vk_journal_entry *vk_journal_find(const vk_journal *j, const char *addr);
 int vk_journal_add(vk_journal *j, const char *addr, const char *driver, const char *override, int group);
 void vk_journal_remove(vk_journal *j, const char *addr);
 
+struct json_object;
+/* Parse TEXT (NUL-terminated) as exactly one JSON value, as every journal is read: 0 and *ret, or
+ * -EBADMSG with *ret_reason saying why (json-c's words), or -ENOMEM. */
+int vk_json_parse_whole(const char *text, struct json_object **ret, const char **ret_reason);
+
 /* Take the one lock all writers share, waiting up to timeout_ms. Re-entrant per
  * host: a command that sets VFs and then binds them holds it across both. */
 int vk_lock_take(vk_host *h, int timeout_ms, vk_error *err);
