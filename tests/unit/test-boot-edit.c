@@ -193,6 +193,14 @@ static void test_grub_lines(void **state) {
         vk_edit_result_clear(&r);
         r = EXPECT(vk_grub_edit, "", &c, "GRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt\"\n");
         vk_edit_result_clear(&r);
+        /* a last line that continues (backslash-newline) would swallow the new line: a blank line ends it first
+         * (the CI fuzz run found the added line joined to GRUB_CMDLINE_LINUX's value, and added again next time) */
+        r = EXPECT(vk_grub_edit, "GRUB_CMDLINE_LINUX=rw\\\n", &c,
+                   "GRUB_CMDLINE_LINUX=rw\\\n\nGRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt\"\n");
+        vk_edit_result_clear(&r);
+        /* an escaped backslash does not continue */
+        r = EXPECT(vk_grub_edit, "X=a\\\\\n", &c, "X=a\\\\\nGRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt\"\n");
+        vk_edit_result_clear(&r);
         /* inside another variable's multi-line value, a look-alike line is not an assignment */
         r = EXPECT(vk_grub_edit, "X=\"\nGRUB_CMDLINE_LINUX_DEFAULT=no\n\"\n", &c,
                    "X=\"\nGRUB_CMDLINE_LINUX_DEFAULT=no\n\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt\"\n");

@@ -271,11 +271,17 @@ static int scan(const char *name, const char *text, size_t len, grubfile *g, vk_
 static char *new_assignment(const char *text, size_t len, const char *ins) {
         const char *eol = vk_edit_eol(text, len);
         bool ends_open = len > 0 && text[len - 1] != '\n';
+        size_t bs = 0;
         _cleanup_free_ char *val = shell_escape(ins, 'd');
 
         if (!val)
                 return NULL;
-        return vk_printf("%s" VAR_DEFAULT "=\"%s\"%s", ends_open ? eol : "", val, ends_open ? "" : eol);
+        /* a last line ending in an unescaped backslash continues into whatever follows: a blank line first ends
+         * it, or the new assignment would become part of the user's last value */
+        while (!ends_open && bs + 1 < len && text[len - 2 - bs] == '\\')
+                bs++;
+        return vk_printf("%s%s" VAR_DEFAULT "=\"%s\"%s", ends_open ? eol : "", bs % 2 ? eol : "", val,
+                         ends_open ? "" : eol);
 }
 
 /* w's plain unquoted value double-quoted with the plan made: quiet -> "quiet iommu=pt". */
