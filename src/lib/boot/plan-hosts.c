@@ -44,14 +44,18 @@ int vk_plan_nixos(vk_boot_plan *p, const char *modprobe, bool m_has_amd_iommu) {
                 s = *eol ? eol + 1 : eol;
         }
         indented[n] = 0;
-        _cleanup_free_ char *params_line = vk_printf("boot.kernelParams = [ %s%s];\n", params, *params ? " " : "");
-        if (!params_line)
+        /* an empty list would only be noise to paste (and a NixOS list assignment replaces nothing anyway) */
+        _cleanup_free_ char *params_line = *params ? vk_printf("boot.kernelParams = [ %s ];\n", params) : strdup("");
+        _cleanup_free_ char *mods_line = *mods && !p->vfio_builtin
+                                                 ? vk_printf("boot.initrd.kernelModules = [ %s ];\n", mods)
+                                                 : strdup("");
+        _cleanup_free_ char *modprobe_block = !p->vfio_builtin && n > 0
+                                                      ? vk_printf("boot.extraModprobeConfig = ''\n%s'';\n", indented)
+                                                      : strdup("");
+        if (!params_line || !mods_line || !modprobe_block)
                 return -ENOMEM;
-        p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n"
-                                     "%s"
-                                     "boot.initrd.kernelModules = [ %s ];\n"
-                                     "boot.extraModprobeConfig = ''\n%s'';\n",
-                                     p->gpu, p->group, params_line, mods, p->vfio_builtin ? "" : indented);
+        p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n%s%s%s", p->gpu, p->group,
+                                     params_line, mods_line, modprobe_block);
         if (!p->nixos_snippet)
                 return -ENOMEM;
         if (p->kargs_remove.n && m_has_amd_iommu && vk_plan_addf(&p->notes, "remove amd_iommu=on from boot.kernelParams: it "
