@@ -370,8 +370,16 @@ static int edit_initramfs(vk_host *h, vk_boot_plan *p, bool new_kernel, bool *ch
         if (d->initramfs == VK_INITRD_NONE)
                 return 0;
         if (d->initramfs == VK_INITRD_DRACUT) {
-                _cleanup_free_ char *conf = NULL;
-                r = vk_dracut_render(&p->modules, &conf);
+                _cleanup_free_ char *conf = NULL, *regen = NULL;
+                for (size_t i = 0; i < d->n_initrd_regen; i++) {
+                        _cleanup_free_ char *c = vk_boot_cmd_text(&d->initrd_regen[i]);
+                        char *joined = c ? vk_printf("%s%s%s", regen ? regen : "", regen ? " && " : "", c) : NULL;
+                        if (!joined)
+                                return vk_error_set(err, -ENOMEM, "out of memory");
+                        free(regen);
+                        regen = joined;
+                }
+                r = vk_dracut_render(&p->modules, regen, &conf);
                 if (r < 0)
                         return vk_error_set(err, r, "rendering the dracut drop-in: %s", strerror(-r));
                 return own_file(h, p, d->initramfs_conf, conf, "load vfio-pci early (dracut)", changed, err);
