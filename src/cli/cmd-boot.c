@@ -100,7 +100,7 @@ static void print_plan(const vk_cli *cli, json_object *o) {
         for (size_t i = 0; i < json_object_array_length(a); i++)
                 printf(" %s", json_object_get_string(json_object_array_get_idx(a, i)));
         if (!json_object_array_length(a))
-                printf(" (none)");
+                printf(vk_jb(o, "vfio_pci_builtin") ? " (none needed: vfio-pci is built into the kernel)" : " (none)");
         printf("\n  kernel options:");
         a = vk_jo(k, "add");
         for (size_t i = 0; i < json_object_array_length(a); i++)

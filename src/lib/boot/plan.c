@@ -457,10 +457,15 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 r = vk_strv_push(&p.modules, "vfio_virqfd");
         if (r >= 0)
                 r = kernel_options(m, o, &p);
-        if (r >= 0 && p.vfio_builtin)
+        if (r >= 0 && p.vfio_builtin) {
+                /* the plan lists only what it writes: nothing of these reaches a file when vfio-pci is built in */
+                vk_strv_clear(&p.softdeps);
+                vk_strv_clear(&p.modules);
                 r = vk_plan_addf(&p.notes, "vfio-pci is built into this kernel (modules.builtin): /etc/modprobe.d options "
                                    "and softdeps never apply to it, so the ids go on the kernel command line and no "
-                                   "modprobe.d or initramfs file is written");
+                                   "modprobe.d or initramfs file is written; none is needed, since the built-in "
+                                   "vfio-pci claims the devices before any GPU or audio driver module can load");
+        }
         want.ids = p.ids;
         want.softdeps = p.softdeps;
         if (r >= 0)
