@@ -53,6 +53,8 @@ static json_object *plan_json(const vk_boot_plan *p) {
         json_object_object_add(o, "initramfs_modules", strv_json(&p->modules));
         json_object_object_add(k, "add", strv_json(&p->kargs_add));
         json_object_object_add(k, "remove", strv_json(&p->kargs_remove));
+        json_object_object_add(k, "left_as_is", strv_json(&p->kargs_kept));
+        json_object_object_add(k, "iommu_off", p->iommu_off ? json_object_new_string(p->iommu_off) : NULL);
         json_object_object_add(o, "kernel_options", k);
         for (size_t i = 0; i < p->n_files; i++) {
                 const vk_boot_file *f = &p->files[i];
@@ -100,7 +102,7 @@ static void print_plan(const vk_cli *cli, json_object *o) {
         for (size_t i = 0; i < json_object_array_length(a); i++)
                 printf(" %s", json_object_get_string(json_object_array_get_idx(a, i)));
         if (!json_object_array_length(a))
-                printf(" (none)");
+                printf(vk_jb(o, "vfio_pci_builtin") ? " (none needed: vfio-pci is built into the kernel)" : " (none)");
         printf("\n  kernel options:");
         a = vk_jo(k, "add");
         for (size_t i = 0; i < json_object_array_length(a); i++)
@@ -108,6 +110,13 @@ static void print_plan(const vk_cli *cli, json_object *o) {
         a = vk_jo(k, "remove");
         for (size_t i = 0; i < json_object_array_length(a); i++)
                 printf(" -%s", json_object_get_string(json_object_array_get_idx(a, i)));
+        if (!json_object_array_length(vk_jo(k, "add")) && !json_object_array_length(a))
+                printf(" (no change)");
+        a = vk_jo(k, "left_as_is");
+        if (json_object_array_length(a))
+                printf("\n  left as is:    ");
+        for (size_t i = 0; i < json_object_array_length(a); i++)
+                printf("%s %s", i ? "," : "", json_object_get_string(json_object_array_get_idx(a, i)));
         printf("\n");
         a = vk_jo(o, "warnings");
         for (size_t i = 0; i < json_object_array_length(a); i++)
@@ -198,6 +207,11 @@ static int boot_plan_apply(vk_cli *cli, bool apply, const char *device) {
         else if (!vk_boot_plan_changes(&p)) {
                 if (!cli->json)
                         printf("\nnothing to change: the boot configuration already hands this group to vfio-pci\n");
+        } else if (apply && p.iommu_off && !o.force) {
+                vk_error_refuse(&err, "%s: this option keeps the IOMMU off, so vfio-pci cannot work after the reboot; "
+                                "nothing was changed. Delete it from that line, or --force to apply anyway",
+                                p.iommu_off);
+                rc = vk_cli_fail(&err);
         } else if (apply && cli->dry_run) {
                 if (!cli->json)
                         printf("\ndry run: nothing was written or run\n");

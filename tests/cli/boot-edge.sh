@@ -62,6 +62,16 @@ bls-two-options-lines)
         once "/$entry" "$o" intel_iommu=on
         once "/$entry" "$o" nvidia-drm.modeset=1 ;;
 kargs-conflict)
+        # the IOMMU would stay off: apply refuses (exit 3), naming FILE:LINE, and writes nothing
+        [ $rc = 3 ] || { fail "apply with intel_iommu=off left in place exited $rc, not 3 (refused)"; show; }
+        refused etc/kernel/cmdline
+        grep -q 'vfio-pci cannot work' "$tmp/out" || { fail "no warning that vfio-pci cannot work"; show; }
+        grep -q '+intel_iommu=on' "$tmp/out" && { fail "the header lists +intel_iommu=on, which is not added"; show; }
+        grep -q -- '-amd_iommu=on' "$tmp/out" && { fail "the header lists -amd_iommu=on, which is not there"; show; }
+        # --force goes on; the user's option stays and ours is not added next to it
+        NO_COLOR=1 "$vfiokit" --root "$root" boot apply $dev --yes --force </dev/null >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        accepted
         for f in etc/kernel/cmdline boot/loader/entries/arch.conf boot/loader/entries/arch-fallback.conf; do
                 grep -q 'intel_iommu=on' "$root/$f" && fail "/$f: intel_iommu=on added next to the user's intel_iommu=off"
                 grep -q 'intel_iommu=off' "$root/$f" || fail "/$f: the user's intel_iommu=off is gone"
@@ -88,7 +98,8 @@ refind-comments)
         grep -q '^#.*iommu' "$root/boot/refind_linux.conf" && fail "the comment was edited" ;;
 kernelstub-truncated)
         [ $rc != 0 ] || fail "truncated JSON accepted"
-        refused etc/kernelstub/configuration ;;
+        refused etc/kernelstub/configuration
+        grep -q '(continue)' "$tmp/err" && { fail "the reason is json-c's tokener state, not a reason"; show; } ;;
 mkinitcpio-crlf)
         if [ $rc != 0 ]; then
                 refused etc/mkinitcpio.conf

@@ -418,7 +418,8 @@ static void test_kernelstub(void **state) {
         /* kernelstub writes no final newline; the edited file has none either (Pop!_OS round trip) */
         assert_int_equal(r.text[r.len - 1], '}');
         vk_edit_result_clear(&r);
-        REFUSE(vk_kernelstub_edit, "{\"user\": {\"kernel_options\": [\"quiet\"\n", &c, "/etc/test:");
+        REFUSE(vk_kernelstub_edit, "{\"user\": {\"kernel_options\": [\"quiet\"\n", &c,
+               "/etc/test:2: not valid JSON (it ends before the JSON is complete");
         REFUSE(vk_kernelstub_edit, "{\"user\": {\"kernel_options\": [1]}}", &c, "is not a string");
         REFUSE(vk_kernelstub_edit, "{} x", &c, "/etc/test:1: data after the JSON");
         REFUSE(vk_kernelstub_edit, "", &c, "not valid JSON");

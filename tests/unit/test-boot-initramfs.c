@@ -36,16 +36,22 @@ static void test_dracut_render(void **state) {
         char *out = NULL;
         (void)state;
 
-        assert_int_equal(vk_dracut_render(&m, &out), -EINVAL);
+        assert_int_equal(vk_dracut_render(&m, NULL, &out), -EINVAL);
         vk_strv_push(&m, "vfio_pci");
         vk_strv_push(&m, "vfio");
         vk_strv_push(&m, "vfio_iommu_type1");
-        assert_int_equal(vk_dracut_render(&m, &out), 0);
+        assert_int_equal(vk_dracut_render(&m, NULL, &out), 0);
         assert_non_null(strstr(out, "# Written by vfiokit"));
         assert_non_null(strstr(out, "\nforce_drivers+=\" vfio_pci vfio vfio_iommu_type1 \"\n"));
+        assert_null(strstr(out, "dracut -f"));
+        free(out);
+        /* the comment names this system's rebuild command, not Fedora's (Silverblue: rpm-ostree) */
+        assert_int_equal(vk_dracut_render(&m, "rpm-ostree initramfs --enable", &out), 0);
+        assert_non_null(strstr(out, "`rpm-ostree initramfs --enable`"));
+        assert_null(strstr(out, "dracut -f"));
         free(out);
         vk_strv_push(&m, "vfio\"; rm");
-        assert_int_equal(vk_dracut_render(&m, &out), -EINVAL);
+        assert_int_equal(vk_dracut_render(&m, NULL, &out), -EINVAL);
         vk_strv_clear(&m);
 }
 

@@ -111,6 +111,8 @@ typedef struct vk_boot_plan {
         vk_strv notes;
         char *nixos_snippet; /* NixOS only */
         bool vfio_builtin;
+        vk_strv kargs_kept;  /* conflicting arguments left as they are: "intel_iommu=off (wanted intel_iommu=on)" */
+        char *iommu_off;     /* "/etc/kernel/cmdline:1: intel_iommu=off": the IOMMU stays off; apply refuses */
 } vk_boot_plan;
 
 void vk_boot_cmd_clear(vk_boot_cmd *c);

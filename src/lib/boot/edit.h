@@ -68,5 +68,6 @@ int vk_initramfs_tools_edit(const char *name, const char *text, size_t len, cons
 /* booster: /etc/booster.yaml, its modules_force_load list (comma-separated). */
 int vk_booster_edit(const char *name, const char *text, size_t len, const vk_strv *modules, vk_edit_result *ret,
                     vk_error *err);
-/* dracut: /etc/dracut.conf.d/vfiokit.conf is vfiokit's own file (the name must end in .conf). */
-int vk_dracut_render(const vk_strv *modules, char **ret);
+/* dracut: /etc/dracut.conf.d/vfiokit.conf is vfiokit's own file (the name must end in .conf). REGEN is the command
+ * that rebuilds the initramfs on this system (shown in the file's comment), NULL when none is known. */
+int vk_dracut_render(const vk_strv *modules, const char *regen, char **ret);

@@ -25,9 +25,13 @@ static int parse_json(const char *name, const char *text, size_t len, json_objec
         o = json_tokener_parse_ex(tok, text, (int)len);
         off = json_tokener_get_parse_end(tok);
         if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+                enum json_tokener_error e = json_tokener_get_error(tok);
+                /* json_tokener_continue is the tokener's "give me more input" state, not a reason a user can read */
+                const char *why = o ? "trailing data"
+                                  : e == json_tokener_continue ? "it ends before the JSON is complete: the file is truncated"
+                                                               : json_tokener_error_desc(e);
                 int r = vk_error_set(err, -EINVAL, "%s:%zu: not valid JSON (%s); fix the file or reinstall kernelstub",
-                                     name, vk_edit_line_of(text, off > len ? len : off),
-                                     o ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
+                                     name, vk_edit_line_of(text, off > len ? len : off), why);
                 json_tokener_free(tok);
                 if (o)
                         json_object_put(o);

@@ -90,7 +90,7 @@ int vk_modprobe_render(const vk_modprobe_want *w, char **ret) {
         return 0;
 }
 
-int vk_dracut_render(const vk_strv *modules, char **ret) {
+int vk_dracut_render(const vk_strv *modules, const char *regen, char **ret) {
         char *buf = NULL;
         size_t size = 0;
         FILE *f;
@@ -105,10 +105,13 @@ int vk_dracut_render(const vk_strv *modules, char **ret) {
         if (!f)
                 return -ENOMEM;
         /* dracut reads only *.conf in dracut.conf.d; += with spaces inside the quotes is how its docs say to add */
-        fputs("# Written by vfiokit (vfiokit boot apply): load vfio-pci from the initramfs, before GPU drivers.\n"
-              "# Undo with `vfiokit boot revert`, then regenerate with `dracut -f --regenerate-all`.\n"
-              "force_drivers+=\" ",
-              f);
+        /* the rebuild command differs by system (rpm-ostree initramfs on Silverblue): name this one's or none */
+        fputs("# Written by vfiokit (vfiokit boot apply): load vfio-pci from the initramfs, before GPU drivers.\n", f);
+        if (regen)
+                fprintf(f, "# Undo with `vfiokit boot revert`; it rebuilds the initramfs again with `%s`.\n", regen);
+        else
+                fputs("# Undo with `vfiokit boot revert`, then rebuild the initramfs.\n", f);
+        fputs("force_drivers+=\" ", f);
         for (size_t i = 0; i < modules->n; i++)
                 fprintf(f, "%s ", modules->v[i]);
         fputs("\"\n", f);

@@ -44,14 +44,18 @@ int vk_plan_nixos(vk_boot_plan *p, const char *modprobe, bool m_has_amd_iommu) {
                 s = *eol ? eol + 1 : eol;
         }
         indented[n] = 0;
-        _cleanup_free_ char *params_line = vk_printf("boot.kernelParams = [ %s%s];\n", params, *params ? " " : "");
-        if (!params_line)
+        /* an empty list would only be noise to paste (and a NixOS list assignment replaces nothing anyway) */
+        _cleanup_free_ char *params_line = *params ? vk_printf("boot.kernelParams = [ %s ];\n", params) : strdup("");
+        _cleanup_free_ char *mods_line = *mods && !p->vfio_builtin
+                                                 ? vk_printf("boot.initrd.kernelModules = [ %s ];\n", mods)
+                                                 : strdup("");
+        _cleanup_free_ char *modprobe_block = !p->vfio_builtin && n > 0
+                                                      ? vk_printf("boot.extraModprobeConfig = ''\n%s'';\n", indented)
+                                                      : strdup("");
+        if (!params_line || !mods_line || !modprobe_block)
                 return -ENOMEM;
-        p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n"
-                                     "%s"
-                                     "boot.initrd.kernelModules = [ %s ];\n"
-                                     "boot.extraModprobeConfig = ''\n%s'';\n",
-                                     p->gpu, p->group, params_line, mods, p->vfio_builtin ? "" : indented);
+        p->nixos_snippet = vk_printf("# vfiokit: %s (IOMMU group %d) to vfio-pci at boot\n%s%s%s", p->gpu, p->group,
+                                     params_line, mods_line, modprobe_block);
         if (!p->nixos_snippet)
                 return -ENOMEM;
         if (p->kargs_remove.n && m_has_amd_iommu && vk_plan_addf(&p->notes, "remove amd_iommu=on from boot.kernelParams: it "
@@ -100,12 +104,64 @@ int vk_plan_ostree(const vk_model *m, vk_boot_plan *p) {
         return r;
 }
 
+/* What to add to the initramfs by hand, in the words of the detected generator. */
+static int unknown_initramfs_note(vk_boot_plan *p) {
+        const vk_boot_detect *d = &p->detect;
+        _cleanup_free_ char *spaced = join(&p->modules, " ", ""), *regen = NULL;
+        const char *conf = d->initramfs_conf ? d->initramfs_conf : "";
+
+        if (!spaced)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_initrd_regen; i++) {
+                _cleanup_free_ char *c = vk_boot_cmd_text(&d->initrd_regen[i]);
+                char *joined = c ? vk_printf("%s%s%s", regen ? regen : "", regen ? " && " : "", c) : NULL;
+                if (!joined)
+                        return -ENOMEM;
+                free(regen);
+                regen = joined;
+        }
+        switch (d->initramfs) {
+        case VK_INITRD_MKINITCPIO:
+                return vk_plan_addf(&p->notes, "and load vfio-pci from the initramfs: add %s to MODULES=(...) in /%s, "
+                                    "before any GPU driver, then run %s", spaced, conf, regen ? regen : "mkinitcpio -P");
+        case VK_INITRD_INITRAMFS_TOOLS:
+                return vk_plan_addf(&p->notes, "and load vfio-pci from the initramfs: add %s to /%s, one per line, then "
+                                    "run %s", spaced, conf, regen ? regen : "update-initramfs -u -k all");
+        case VK_INITRD_BOOSTER:
+                return vk_plan_addf(&p->notes, "and load vfio-pci from the initramfs: add %s to modules_force_load in "
+                                    "/%s (comma-separated), then run %s", spaced, conf,
+                                    regen ? regen : "the command that regenerates your booster images");
+        case VK_INITRD_DRACUT:
+                return vk_plan_addf(&p->notes, "and load vfio-pci from the initramfs: write /%s with the line "
+                                    "force_drivers+=\" %s \", then run %s", conf, spaced,
+                                    regen ? regen : "the command that regenerates your initramfs");
+        case VK_INITRD_NONE:
+                break;
+        }
+        return vk_plan_addf(&p->notes, "and, if your initramfs loads the GPU's driver, add %s to its module list and "
+                            "regenerate it (no initramfs generator vfiokit knows was found: mkinitcpio, dracut, "
+                            "initramfs-tools, booster)", spaced);
+}
+
 int vk_plan_unknown(vk_boot_plan *p, const char *modprobe) {
         _cleanup_free_ char *add = join(&p->kargs_add, " ", ""), *rm = join(&p->kargs_remove, " ", "");
+        _cleanup_free_ char *body = NULL;
+        size_t n = 0;
         int r;
 
         if (!add || !rm || !modprobe)
                 return -ENOMEM;
+        /* the rendered file's comments promise vfiokit boot revert, which cannot undo a file the user writes */
+        body = malloc(strlen(modprobe) + 1);
+        if (!body)
+                return -ENOMEM;
+        for (const char *s = modprobe; *s;) {
+                const char *eol = strchrnul(s, '\n');
+                if (*s != '#')
+                        n += (size_t)sprintf(body + n, "%.*s\n", (int)(eol - s), s);
+                s = *eol ? eol + 1 : eol;
+        }
+        body[n] = 0;
         r = vk_plan_addf(&p->warnings,
                  "the bootloader was not recognised (vfiokit knows GRUB, systemd-boot, kernelstub, rEFInd, Limine, "
                  "rpm-ostree and NixOS): nothing will be changed");
@@ -113,7 +169,12 @@ int vk_plan_unknown(vk_boot_plan *p, const char *modprobe) {
                 r = vk_plan_addf(&p->notes, "add to the kernel command line yourself: %s%s%s", *add ? add : "(nothing)",
                          p->kargs_remove.n ? "; and remove if present: " : "", rm);
         if (r >= 0 && !p->vfio_builtin)
-                r = vk_plan_addf(&p->notes, "and write /etc/modprobe.d/vfiokit.conf:\n%s", modprobe);
+                r = vk_plan_addf(&p->notes,
+                                 "and write /etc/modprobe.d/vfio.conf (yours: vfiokit boot revert does not know it):\n"
+                                 "# vfio-pci claims these devices before their usual drivers (from vfiokit boot plan)\n%s",
+                                 body);
+        if (r >= 0 && !p->vfio_builtin)
+                r = unknown_initramfs_note(p);
         return r;
 }
 

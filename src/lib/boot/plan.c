@@ -41,6 +41,8 @@ void vk_boot_plan_clear(vk_boot_plan *p) {
         free(p->undo);
         vk_strv_clear(&p->warnings);
         vk_strv_clear(&p->notes);
+        vk_strv_clear(&p->kargs_kept);
+        free(p->iommu_off);
         free(p->nixos_snippet);
         *p = (vk_boot_plan){0};
 }
@@ -245,12 +247,8 @@ static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan
                                  "the memory of others (and only kernels with the ACS override patch know the "
                                  "option). Use it only on a machine you accept that risk on");
         }
-        if (r >= 0 && !o->keep_amd_iommu) {
+        if (r >= 0 && !o->keep_amd_iommu)
                 r = vk_strv_push(&p->kargs_remove, "amd_iommu=on");
-                if (r >= 0 && vk_plan_cmdline_has(m, "amd_iommu=on"))
-                        r = vk_plan_addf(&p->notes, "amd_iommu=on is not a valid option (AMD's IOMMU is on by default): it is "
-                                            "removed; --keep-amd-iommu leaves it");
-        }
         return r;
 }
 
@@ -301,7 +299,78 @@ static int read_for_edit(vk_host *h, const char *path, char **ret, size_t *ret_l
         return 0;
 }
 
-static int edit_kargs(vk_host *h, vk_boot_plan *p, const vk_kargs_file *kf, bool *changed, vk_error *err) {
+/* Options that turn the IOMMU off: left in place, vfio-pci cannot work after the reboot. */
+static const char *const iommu_off_tokens[] = {"intel_iommu=off", "iommu=off", "amd_iommu=off", NULL};
+
+/* The 1-based line of TEXT where TOKEN stands as a whole argument outside a # comment line; 0 when absent. */
+static size_t token_line(const char *text, size_t len, const char *token) {
+        size_t tl = strlen(token), line = 1, bol = 0;
+        for (size_t i = 0; i + tl <= len; i++) {
+                if (text[i] == '\n') {
+                        line++;
+                        bol = i + 1;
+                        continue;
+                }
+                if (memcmp(text + i, token, tl) != 0)
+                        continue;
+                size_t k = bol;
+                while (k < i && (text[k] == ' ' || text[k] == '\t'))
+                        k++;
+                bool left = i == 0 || strchr(" \t\"'=", text[i - 1]) != NULL;
+                /* "GRUB_X=intel_iommu=off": the '=' before is the assignment's only when it ends a variable name */
+                if (i > 0 && text[i - 1] == '=' && !(i > 1 && text[i - 2] != '"' && text[i - 2] != ' '))
+                        left = false;
+                bool right = i + tl == len || strchr(" \t\r\n\"',", text[i + tl]) != NULL;
+                if (left && right && text[k] != '#')
+                        return line;
+        }
+        return 0;
+}
+
+/* After the edit: which removals hit, which wanted options a conflicting one kept out, and an IOMMU left off. */
+static int record_kargs_outcome(vk_boot_plan *p, const char *name, const char *new_text, size_t new_len,
+                                const vk_strv *notes, vk_strv *removed) {
+        int r = 0;
+        for (size_t i = 0; i < notes->n && r >= 0; i++) {
+                const char *n = notes->v[i], *set = strstr(n, " is set; wanted "), *end;
+                for (size_t k = 0; k < p->kargs_remove.n && r >= 0; k++) {
+                        _cleanup_free_ char *hit = vk_printf("%s: removed", p->kargs_remove.v[k]);
+                        if (!hit)
+                                return -ENOMEM;
+                        if (vk_streq(n, hit) && !vk_strv_contains(removed, p->kargs_remove.v[k]))
+                                r = vk_strv_push(removed, p->kargs_remove.v[k]);
+                }
+                if (r < 0 || !set || !(end = strstr(set, " (left as is)")))
+                        continue;
+                _cleanup_free_ char *have = strndup(n, (size_t)(set - n));
+                _cleanup_free_ char *want = strndup(set + strlen(" is set; wanted "),
+                                                    (size_t)(end - set) - strlen(" is set; wanted "));
+                _cleanup_free_ char *kept = have && want ? vk_printf("%s (wanted %s)", have, want) : NULL;
+                if (!kept)
+                        return -ENOMEM;
+                if (!vk_strv_contains(&p->kargs_kept, kept))
+                        r = vk_strv_push(&p->kargs_kept, kept);
+                /* it is not added: the header must not say it is */
+                for (size_t k = 0; r >= 0 && k < p->kargs_add.n; k++)
+                        if (vk_streq(p->kargs_add.v[k], want)) {
+                                free(p->kargs_add.v[k]);
+                                memmove(&p->kargs_add.v[k], &p->kargs_add.v[k + 1],
+                                        (p->kargs_add.n - k - 1) * sizeof(char *));
+                                p->kargs_add.n--;
+                                p->kargs_add.v[p->kargs_add.n] = NULL;
+                                break;
+                        }
+        }
+        for (size_t k = 0; iommu_off_tokens[k] && r >= 0 && !p->iommu_off; k++) {
+                size_t line = token_line(new_text, new_len, iommu_off_tokens[k]);
+                if (line && !(p->iommu_off = vk_printf("%s:%zu: %s", name, line, iommu_off_tokens[k])))
+                        r = -ENOMEM;
+        }
+        return r;
+}
+
+static int edit_kargs(vk_host *h, vk_boot_plan *p, const vk_kargs_file *kf, bool *changed, vk_strv *removed,
+                      vk_error *err) {
         _cleanup_free_ char *text = NULL, *name = vk_printf("/%s", kf->path);
         vk_kargs_change c = {.add = p->kargs_add, .remove = p->kargs_remove};
         vk_edit_result res = {0};
@@ -331,6 +400,8 @@ static int edit_kargs(vk_host *h, vk_boot_plan *p, const vk_kargs_file *kf, bool
                 return r;
         for (size_t i = 0; i < res.notes.n && r >= 0; i++)
                 r = vk_plan_addf(&p->notes, "%s: %s", name, res.notes.v[i]);
+        if (r >= 0)
+                r = record_kargs_outcome(p, name, res.text, res.len, &res.notes, removed);
         if (r >= 0 && res.changed) {
                 r = add_file(p, kf->path, text, len, false, res.text, res.len, mode, "kernel command line");
                 *changed = true;
@@ -370,8 +441,16 @@ static int edit_initramfs(vk_host *h, vk_boot_plan *p, bool new_kernel, bool *ch
         if (d->initramfs == VK_INITRD_NONE)
                 return 0;
         if (d->initramfs == VK_INITRD_DRACUT) {
-                _cleanup_free_ char *conf = NULL;
-                r = vk_dracut_render(&p->modules, &conf);
+                _cleanup_free_ char *conf = NULL, *regen = NULL;
+                for (size_t i = 0; i < d->n_initrd_regen; i++) {
+                        _cleanup_free_ char *c = vk_boot_cmd_text(&d->initrd_regen[i]);
+                        char *joined = c ? vk_printf("%s%s%s", regen ? regen : "", regen ? " && " : "", c) : NULL;
+                        if (!joined)
+                                return vk_error_set(err, -ENOMEM, "out of memory");
+                        free(regen);
+                        regen = joined;
+                }
+                r = vk_dracut_render(&p->modules, regen, &conf);
                 if (r < 0)
                         return vk_error_set(err, r, "rendering the dracut drop-in: %s", strerror(-r));
                 return own_file(h, p, d->initramfs_conf, conf, "load vfio-pci early (dracut)", changed, err);
@@ -426,10 +505,32 @@ static int copy_cmds(vk_boot_plan *p, const vk_boot_cmd *c, size_t n) {
         return 0;
 }
 
+/* The header lists a removal only where the option is; an IOMMU left off is a warning apply refuses on. */
+static int finish_kargs(vk_boot_plan *p, vk_strv *removed, bool removes) {
+        int r = 0;
+        for (size_t i = 0; removes && i < removed->n && r >= 0; i++)
+                if (vk_streq(removed->v[i], "amd_iommu=on"))
+                        r = vk_plan_addf(&p->notes, "amd_iommu=on is not a valid option (AMD's IOMMU is on by default): "
+                                                    "it is removed; --keep-amd-iommu leaves it");
+        if (r < 0)
+                return r;
+        vk_strv_clear(&p->kargs_remove);
+        p->kargs_remove = *removed;
+        *removed = (vk_strv){0};
+        if (p->iommu_off)
+                r = vk_plan_addf(&p->warnings,
+                                 "%s is left on the kernel command line: the IOMMU stays off, so vfio-pci cannot work "
+                                 "after the reboot. Delete it there first (vfiokit boot apply refuses until then; "
+                                 "--force goes on anyway)",
+                                 p->iommu_off);
+        return r;
+}
+
 int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const vk_boot_opts *o, vk_boot_plan *ret,
                       vk_error *err) {
         vk_boot_plan p = {.group = -1};
         vk_modprobe_want want = {0};
+        _cleanup_(vk_strv_clear) vk_strv removed = {0};
         _cleanup_free_ char *modprobe = NULL;
         bool kargs_changed = false, initrd_changed = false;
         bool new_kernel;
@@ -449,10 +550,15 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 r = vk_strv_push(&p.modules, "vfio_virqfd");
         if (r >= 0)
                 r = kernel_options(m, o, &p);
-        if (r >= 0 && p.vfio_builtin)
+        if (r >= 0 && p.vfio_builtin) {
+                /* the plan lists only what it writes: nothing of these reaches a file when vfio-pci is built in */
+                vk_strv_clear(&p.softdeps);
+                vk_strv_clear(&p.modules);
                 r = vk_plan_addf(&p.notes, "vfio-pci is built into this kernel (modules.builtin): /etc/modprobe.d options "
                                    "and softdeps never apply to it, so the ids go on the kernel command line and no "
-                                   "modprobe.d or initramfs file is written");
+                                   "modprobe.d or initramfs file is written; none is needed, since the built-in "
+                                   "vfio-pci claims the devices before any GPU or audio driver module can load");
+        }
         want.ids = p.ids;
         want.softdeps = p.softdeps;
         if (r >= 0)
@@ -463,6 +569,20 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         }
         for (size_t i = 0; i < p.detect.notes.n && r >= 0; i++)
                 r = vk_strv_push(&p.notes, p.detect.notes.v[i]);
+        /* hosts without a kernel-line file vfiokit edits: what is removed and what keeps the IOMMU off is read
+         * from the running kernel's command line */
+        if (r >= 0 && (p.detect.bootloader == VK_BL_NIXOS || p.detect.bootloader == VK_BL_UNKNOWN ||
+                       p.detect.bootloader == VK_BL_OSTREE)) {
+                for (size_t i = 0; r >= 0 && i < p.kargs_remove.n; i++)
+                        if (vk_plan_cmdline_has(m, p.kargs_remove.v[i]))
+                                r = vk_strv_push(&removed, p.kargs_remove.v[i]);
+                for (size_t k = 0; iommu_off_tokens[k] && r >= 0 && !p.iommu_off; k++)
+                        if (vk_plan_cmdline_has(m, iommu_off_tokens[k]) &&
+                            !(p.iommu_off = vk_printf("/proc/cmdline: %s", iommu_off_tokens[k])))
+                                r = -ENOMEM;
+                if (r >= 0 && p.detect.bootloader != VK_BL_OSTREE)
+                        r = finish_kargs(&p, &removed, false);
+        }
         switch (p.detect.bootloader) {
         case VK_BL_NIXOS:
                 r = vk_plan_nixos(&p, modprobe, vk_plan_cmdline_has(m, "amd_iommu=on"));
@@ -475,9 +595,11 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 break;
         default:
                 for (size_t i = 0; i < p.detect.n_kargs; i++)
-                        if ((r = edit_kargs(h, &p, &p.detect.kargs[i], &kargs_changed, err)) < 0)
+                        if ((r = edit_kargs(h, &p, &p.detect.kargs[i], &kargs_changed, &removed, err)) < 0)
                                 goto fail;
         }
+        if (r >= 0 && p.detect.bootloader != VK_BL_NIXOS && p.detect.bootloader != VK_BL_UNKNOWN)
+                r = finish_kargs(&p, &removed, true);
         if (r < 0) {
                 r = vk_error_set(err, r, "out of memory");
                 goto fail;
