@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../lib/boot/boot.h"
+#include "../lib/boot/bootjournal.h"
 #include "cli.h"
 #include "load.h"
 
@@ -19,41 +20,23 @@ const vk_cmdopt boot_opts[] = {
         {NULL, NULL, NULL},
 };
 
-static json_object *strv_json(const vk_strv *v) {
-        json_object *a = json_object_new_array();
-        for (size_t i = 0; i < v->n; i++)
-                json_object_array_add(a, json_object_new_string(v->v[i]));
-        return a;
-}
-
-static json_object *cmds_json(const vk_boot_cmd *c, size_t n) {
-        json_object *a = json_object_new_array();
-        for (size_t i = 0; i < n; i++) {
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "argv", strv_json(&c[i].argv));
-                json_object_object_add(o, "why", c[i].why ? json_object_new_string(c[i].why) : NULL);
-                json_object_array_add(a, o);
-        }
-        return a;
-}
-
 /* The one description of a plan both renderers print. */
 static json_object *plan_json(const vk_boot_plan *p) {
         json_object *o = json_object_new_object(), *k = json_object_new_object(), *files = json_object_new_array();
 
         json_object_object_add(o, "device", json_object_new_string(p->gpu));
         json_object_object_add(o, "group", p->group >= 0 ? json_object_new_int(p->group) : NULL);
-        json_object_object_add(o, "functions", strv_json(&p->functions));
+        json_object_object_add(o, "functions", vk_bj_strv_json(&p->functions));
         json_object_object_add(o, "bootloader", json_object_new_string(vk_bootloader_name(p->detect.bootloader)));
         json_object_object_add(o, "detected_by", json_object_new_string(p->detect.evidence ? p->detect.evidence : ""));
         json_object_object_add(o, "initramfs", json_object_new_string(vk_initramfs_name(p->detect.initramfs)));
         json_object_object_add(o, "vfio_pci_builtin", json_object_new_boolean(p->vfio_builtin));
-        json_object_object_add(o, "ids", strv_json(&p->ids));
-        json_object_object_add(o, "softdeps", strv_json(&p->softdeps));
-        json_object_object_add(o, "initramfs_modules", strv_json(&p->modules));
-        json_object_object_add(k, "add", strv_json(&p->kargs_add));
-        json_object_object_add(k, "remove", strv_json(&p->kargs_remove));
-        json_object_object_add(k, "left_as_is", strv_json(&p->kargs_kept));
+        json_object_object_add(o, "ids", vk_bj_strv_json(&p->ids));
+        json_object_object_add(o, "softdeps", vk_bj_strv_json(&p->softdeps));
+        json_object_object_add(o, "initramfs_modules", vk_bj_strv_json(&p->modules));
+        json_object_object_add(k, "add", vk_bj_strv_json(&p->kargs_add));
+        json_object_object_add(k, "remove", vk_bj_strv_json(&p->kargs_remove));
+        json_object_object_add(k, "left_as_is", vk_bj_strv_json(&p->kargs_kept));
         json_object_object_add(k, "iommu_off", p->iommu_off ? json_object_new_string(p->iommu_off) : NULL);
         json_object_object_add(o, "kernel_options", k);
         for (size_t i = 0; i < p->n_files; i++) {
@@ -72,9 +55,9 @@ static json_object *plan_json(const vk_boot_plan *p) {
                 json_object_array_add(files, e);
         }
         json_object_object_add(o, "files", files);
-        json_object_object_add(o, "commands", cmds_json(p->cmds, p->n_cmds));
-        json_object_object_add(o, "warnings", strv_json(&p->warnings));
-        json_object_object_add(o, "notes", strv_json(&p->notes));
+        json_object_object_add(o, "commands", vk_bj_cmds_json(p->cmds, p->n_cmds));
+        json_object_object_add(o, "warnings", vk_bj_strv_json(&p->warnings));
+        json_object_object_add(o, "notes", vk_bj_strv_json(&p->notes));
         json_object_object_add(o, "nixos_snippet", p->nixos_snippet ? json_object_new_string(p->nixos_snippet) : NULL);
         return o;
 }
@@ -222,8 +205,8 @@ static int boot_plan_apply(vk_cli *cli, bool apply, const char *device) {
         else if (apply) {
                 json_object *a = json_object_new_object();
                 json_object_object_add(a, "files_written", json_object_new_int((int)res.files_written));
-                json_object_object_add(a, "commands_run", strv_json(&res.commands_run));
-                json_object_object_add(a, "commands_not_run", strv_json(&res.commands_not_run));
+                json_object_object_add(a, "commands_run", vk_bj_strv_json(&res.commands_run));
+                json_object_object_add(a, "commands_not_run", vk_bj_strv_json(&res.commands_not_run));
                 json_object_object_add(out, "applied", a);
                 if (!cli->json) {
                         printf("\nwrote %zu file%s (originals in /%s)\n", res.files_written,
@@ -295,10 +278,10 @@ static int boot_revert(vk_cli *cli) {
         if (cli->json) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "dry_run", json_object_new_boolean(cli->dry_run));
-                json_object_object_add(o, "restored", strv_json(&res.restored));
-                json_object_object_add(o, "removed", strv_json(&res.removed));
-                json_object_object_add(o, "commands_run", strv_json(&res.commands_run));
-                json_object_object_add(o, "commands_not_run", strv_json(&res.commands_not_run));
+                json_object_object_add(o, "restored", vk_bj_strv_json(&res.restored));
+                json_object_object_add(o, "removed", vk_bj_strv_json(&res.removed));
+                json_object_object_add(o, "commands_run", vk_bj_strv_json(&res.commands_run));
+                json_object_object_add(o, "commands_not_run", vk_bj_strv_json(&res.commands_not_run));
                 vk_print_json(o);
                 json_object_put(o);
         } else {

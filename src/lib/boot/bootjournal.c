@@ -81,18 +81,18 @@ int vk_bj_add_cmd(vk_boot_cmd **v, size_t *n, const vk_boot_cmd *c) {
         return vk_boot_cmd_add(v, n, c->why, argv);
 }
 
-static json_object *strv_json(const vk_strv *v) {
+json_object *vk_bj_strv_json(const vk_strv *v) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < v->n; i++)
                 json_object_array_add(a, json_object_new_string(v->v[i]));
         return a;
 }
 
-static json_object *cmds_json(const vk_boot_cmd *c, size_t n) {
+json_object *vk_bj_cmds_json(const vk_boot_cmd *c, size_t n) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "argv", strv_json(&c[i].argv));
+                json_object_object_add(o, "argv", vk_bj_strv_json(&c[i].argv));
                 json_object_object_add(o, "why", c[i].why ? json_object_new_string(c[i].why) : NULL);
                 json_object_array_add(a, o);
         }
@@ -105,10 +105,10 @@ int vk_bj_serialize(const vk_boot_journal *j, char **ret) {
 
         json_object_object_add(root, "version", json_object_new_int(1));
         json_object_object_add(root, "created", json_object_new_string(j->created ? j->created : ""));
-        json_object_object_add(root, "devices", strv_json(&j->devices));
-        json_object_object_add(root, "functions", strv_json(&j->functions));
-        json_object_object_add(k, "add", strv_json(&j->kargs_add));
-        json_object_object_add(k, "remove", strv_json(&j->kargs_remove));
+        json_object_object_add(root, "devices", vk_bj_strv_json(&j->devices));
+        json_object_object_add(root, "functions", vk_bj_strv_json(&j->functions));
+        json_object_object_add(k, "add", vk_bj_strv_json(&j->kargs_add));
+        json_object_object_add(k, "remove", vk_bj_strv_json(&j->kargs_remove));
         json_object_object_add(root, "kernel_options", k);
         for (size_t i = 0; i < j->n_files; i++) {
                 const vk_bj_file *f = &j->files[i];
@@ -123,9 +123,9 @@ int vk_bj_serialize(const vk_boot_journal *j, char **ret) {
                 json_object_array_add(files, o);
         }
         json_object_object_add(root, "files", files);
-        json_object_object_add(root, "dirs_created", strv_json(&j->dirs_created));
-        json_object_object_add(root, "commands", cmds_json(j->cmds, j->n_cmds));
-        json_object_object_add(root, "undo", cmds_json(j->undo, j->n_undo));
+        json_object_object_add(root, "dirs_created", vk_bj_strv_json(&j->dirs_created));
+        json_object_object_add(root, "commands", vk_bj_cmds_json(j->cmds, j->n_cmds));
+        json_object_object_add(root, "undo", vk_bj_cmds_json(j->undo, j->n_undo));
         text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         *ret = text ? vk_printf("%s\n", text) : NULL;
         json_object_put(root);

@@ -32,6 +32,10 @@ int vk_bj_load(vk_host *h, vk_boot_journal *ret, bool *ret_exists, vk_error *err
 /* Parse a journal's text (the fuzz target's entry point). */
 int vk_bj_parse(const char *text, size_t len, vk_boot_journal *ret, vk_error *err);
 /* The JSON text (pretty, stable order) of j. */
+/* A string list and a command list ({argv, why}) as JSON: the form the journal and `boot plan --json` share. */
+struct json_object;
+struct json_object *vk_bj_strv_json(const vk_strv *v);
+struct json_object *vk_bj_cmds_json(const vk_boot_cmd *c, size_t n);
 int vk_bj_serialize(const vk_boot_journal *j, char **ret);
 vk_bj_file *vk_bj_find(const vk_boot_journal *j, const char *path);
 int vk_bj_add_file(vk_boot_journal *j, const char *path, bool absent, const char *original, size_t len, unsigned mode,
