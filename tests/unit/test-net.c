@@ -105,6 +105,14 @@ static void test_passwd(void **state) {
         assert_int_equal(vk_passwd_find("/etc/passwd", "garbage\n", 8, "bob", &uid, &err), -EINVAL);
         assert_non_null(strstr(err.msg, "/etc/passwd:1:"));
         assert_int_equal(vk_passwd_find("/etc/passwd", "a:x:zz:0\n", 9, "a", &uid, &err), -EINVAL);
+        /* The buffer is not NUL-terminated: a last line ending inside the uid field must not be read past (a
+         * fuzzer-found overread, when sscanf parsed the uid). The bytes after len are digits to catch it. */
+        const char trunc[] = "a:x:12345678";
+        assert_int_equal(vk_passwd_find("/etc/passwd", trunc, 6, "a", &uid, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "/etc/passwd:1:"));
+        assert_int_equal(vk_passwd_find("/etc/passwd", "a:x:7:", 6, "a", &uid, &err), 0);
+        assert_int_equal(uid, 7);
+        assert_int_equal(vk_passwd_find("/etc/passwd", "a:x:99999999999:0:\n", 19, "a", &uid, &err), -EINVAL);
 }
 
 static int inspect(const char *text, const char *uplink, const char *mac, vk_netplan_info *info, vk_error *err) {

@@ -232,9 +232,18 @@ int vk_passwd_find(const char *name, const char *text, size_t len, const char *u
                 memcpy(login, p, (size_t)(c1 - p));
                 login[c1 - p] = 0;
                 const char *c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
-                if (!c2 || sscanf(c2 + 1, "%u:", &uid) != 1)
+                const char *c3 = c2 ? memchr(c2 + 1, ':', (size_t)(end - c2 - 1)) : NULL;
+                char field[16];
+                int v;
+                /* The line is not NUL-terminated: copy the uid field out before parsing it. */
+                if (!c3 || (size_t)(c3 - c2 - 1) >= sizeof(field))
                         return vk_error_set(err, -EINVAL, "%s:%u: not a passwd(5) line (name:x:uid:gid:...)", name,
                                             lineno);
+                memcpy(field, c2 + 1, (size_t)(c3 - c2 - 1));
+                field[c3 - c2 - 1] = 0;
+                if (vk_parse_uint(field, &v) < 0)
+                        return vk_error_set(err, -EINVAL, "%s:%u: uid \"%s\" is not a number", name, lineno, field);
+                uid = (unsigned)v;
                 if (vk_streq(login, user)) {
                         *ret_uid = uid;
                         return 0;
