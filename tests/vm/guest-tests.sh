@@ -334,8 +334,28 @@ else
         has "unbind of a never-bound group says the journal has no entry" /tmp/out/unbind-unknown.err "journal has no entry"
         same_state "unbind of a never-bound group changed nothing" /tmp/out/state.before
 
+        # boot plan against the real sysfs: the initramfs has no bootloader, so nothing is changed (exit 1) and the
+        # exact options are printed for the user to add. The two bochs VGA devices share one id, so the plain plan
+        # refuses (vfio-pci.ids would take the boot display too); --force shows the rest
+        vk boot-plan-shared 3 boot plan "$gpu"
+        has "boot plan in the VM: refuses an id the boot display shares" /tmp/out/boot-plan-shared.err "has the id .* too"
+        vk boot-plan 1 boot plan "$gpu" --force
+        has "boot plan in the VM: unknown bootloader" /tmp/out/boot-plan "bootloader:     unknown"
+        has "boot plan in the VM: says nothing will be changed" /tmp/out/boot-plan "nothing will be changed"
+        has "boot plan in the VM: prints the options to add" /tmp/out/boot-plan "add to the kernel command line yourself: "
+        # boot verify before bind: this boot's IOMMU options are reported, the group is not on vfio-pci (exit 1)
+        vk boot-verify-before 1 boot verify "$gpu"
+        has "boot verify before bind: intel_iommu=on is set" /tmp/out/boot-verify-before "pass  kernel command line: intel_iommu=on is set"
+        has "boot verify before bind: iommu=pt is set" /tmp/out/boot-verify-before "pass  kernel command line: iommu=pt is set"
+        has "boot verify before bind: the GPU is not on vfio-pci" /tmp/out/boot-verify-before "FAIL  $gpu driver"
+        has "boot verify before bind: the fix names vfiokit bind" /tmp/out/boot-verify-before "vfiokit bind $gpu"
+
         # bind the GPU: GPU and audio together, /dev/vfio/GROUP, the journal
         if vk bind-gpu 0 bind "$gpu" --json; then
+                # boot verify after bind: the group's checks pass
+                vk boot-verify-after 0 boot verify "$gpu"
+                has "boot verify after bind: GPU on vfio-pci" /tmp/out/boot-verify-after "pass  $gpu driver: vfio-pci"
+                has "boot verify after bind: audio on vfio-pci" /tmp/out/boot-verify-after "pass  $audio driver: vfio-pci"
                 dump_file "bind-json" /tmp/out/bind-gpu
                 is_drv "bind $gpu: GPU on vfio-pci (driver link)" "$gpu" vfio-pci
                 is_drv "bind $gpu: audio $audio on vfio-pci too (driver link)" "$audio" vfio-pci

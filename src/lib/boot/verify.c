@@ -83,6 +83,17 @@ static int check_cmdline(const vk_model *m, const vk_boot_journal *j, vk_boot_ch
                                   "rerun vfiokit boot plan to see where",
                                   "%s is still set", j->kargs_remove.v[i]);
         }
+        /* nothing applied (no journal): still say which IOMMU options this boot has, and fail on one that turns it off */
+        for (size_t i = 0; !j->kargs_add.n && i < n && r >= 0; i++) {
+                const vk_cmdline_arg *x = &a[i];
+                if (!x->value || !(vk_cmdline_key_eq(x->key, "intel_iommu") || vk_cmdline_key_eq(x->key, "iommu") ||
+                                   vk_cmdline_key_eq(x->key, "amd_iommu")))
+                        continue;
+                bool off = vk_streq(x->value, "off");
+                r = check(c, "kernel command line", !off,
+                          "it turns the IOMMU off: delete it from the bootloader's kernel command line and reboot",
+                          "%s=%s is set", x->key, x->value);
+        }
         vk_cmdline_free(a, n);
         return r;
 }
