@@ -17,6 +17,7 @@ const vk_cmdopt boot_opts[] = {
         {"keep-amd-iommu", NULL, "plan/apply: leave an (invalid) amd_iommu=on where it is"},
         /* a global flag (cli->force, OPT_FORCE) declared here for its boot meaning in --help */
         {"force", NULL, "plan/apply: go on although another device has one of the ids (ids= takes it too)"},
+        {"trial-boot", NULL, "plan/apply: put the options in a new entry that only the next boot uses (BLS entries)"},
         {NULL, NULL, NULL},
 };
 
@@ -39,6 +40,13 @@ static json_object *plan_json(const vk_boot_plan *p) {
         json_object_object_add(k, "left_as_is", vk_bj_strv_json(&p->kargs_kept));
         json_object_object_add(k, "iommu_off", p->iommu_off ? json_object_new_string(p->iommu_off) : NULL);
         json_object_object_add(o, "kernel_options", k);
+        if (p->trial.n == 2) {
+                json_object *t = json_object_new_object();
+                json_object_object_add(t, "entry", json_object_new_string(p->trial.v[0]));
+                json_object_object_add(t, "copy_of", json_object_new_string(p->trial.v[1]));
+                json_object_object_add(o, "trial", t);
+        } else
+                json_object_object_add(o, "trial", NULL);
         for (size_t i = 0; i < p->n_files; i++) {
                 const vk_boot_file *f = &p->files[i];
                 json_object *e = json_object_new_object();
@@ -46,7 +54,9 @@ static json_object *plan_json(const vk_boot_plan *p) {
                 char mode[8];
                 snprintf(mode, sizeof(mode), "%04o", f->mode);
                 json_object_object_add(e, "path", json_object_new_string(f->path));
-                json_object_object_add(e, "action", json_object_new_string(f->old_absent ? "create" : "modify"));
+                json_object_object_add(e, "action", json_object_new_string(f->old_absent ? "create"
+                                                                            : f->remove      ? "remove"
+                                                                                             : "modify"));
                 json_object_object_add(e, "why", json_object_new_string(f->why));
                 json_object_object_add(e, "mode", json_object_new_string(mode));
                 if (vk_diff_unified(f->path, f->old, f->old_len, f->old_absent, f->new, f->new_len, &diff) >= 0)
@@ -95,6 +105,9 @@ static void print_plan(const vk_cli *cli, json_object *o) {
                 printf(" -%s", json_object_get_string(json_object_array_get_idx(a, i)));
         if (!json_object_array_length(vk_jo(k, "add")) && !json_object_array_length(a))
                 printf(" (no change)");
+        if (vk_jo(o, "trial"))
+                printf("\n  trial entry:    /%s (a copy of /%s), booted once", vk_js(vk_jo(o, "trial"), "entry"),
+                       vk_js(vk_jo(o, "trial"), "copy_of"));
         a = vk_jo(k, "left_as_is");
         if (json_object_array_length(a))
                 printf("\n  left as is:    ");
@@ -163,6 +176,7 @@ static int boot_plan_apply(vk_cli *cli, bool apply, const char *device) {
                           .iommu_pt = vk_cli_opt(cli, "iommu-pt") != NULL,
                           .keep_amd_iommu = vk_cli_opt(cli, "keep-amd-iommu") != NULL,
                           .force = cli->force,
+                          .trial = vk_cli_opt(cli, "trial-boot") != NULL,
                           .force_host = &cli->force_host};
         vk_boot_plan p = {0};
         vk_boot_apply_result res = {0};
@@ -215,7 +229,14 @@ static int boot_plan_apply(vk_cli *cli, bool apply, const char *device) {
                         if (res.commands_not_run.n)
                                 printf("--root: these commands were not run; run them on the host itself:\n");
                         print_list(" ", &res.commands_not_run, "");
-                        printf("reboot, then run vfiokit boot verify; vfiokit boot revert undoes all of it\n");
+                        if (o.trial)
+                                printf("reboot once: the next boot uses the trial entry; if the host does not come "
+                                       "up, reset it and it starts as before. Then run vfiokit boot verify, and "
+                                       "vfiokit boot apply %s without --trial-boot to keep it; vfiokit boot revert undoes "
+                                       "all of it\n",
+                                       device);
+                        else
+                                printf("reboot, then run vfiokit boot verify; vfiokit boot revert undoes all of it\n");
                 }
         }
         if (cli->json)

@@ -86,8 +86,7 @@ check_applied() {
                         "$root/etc/kernelstub/configuration") || fail "/etc/kernelstub/configuration is no longer JSON"
                 want_token /etc/kernelstub/configuration 'user.kernel_options' "${v%%|*}" iommu=pt
                 [ "${v#*| }" = "quiet splash" ] || fail "/etc/kernelstub/configuration: the default profile changed: ${v#*| }"
-                # BUG (kernelstub editor, src/lib/boot/kernelstub.c): kernelstub writes its JSON without a final
-                # newline, and edit.h promises to keep a missing final newline; the editor adds one.
+                # kernelstub writes its JSON without a final newline, and edit.h promises to keep a missing one
                 [ "$(tail -c1 "$root/etc/kernelstub/configuration")" = '}' ] ||
                         fail "/etc/kernelstub/configuration gained a final newline (edit.h: a missing one is kept)"
                 for m in vfio_pci vfio vfio_iommu_type1; do
@@ -156,8 +155,7 @@ cp -a "$orig" "$root"
 snap "$orig" >"$tmp/snap.orig"
 
 # NixOS and an unknown bootloader: apply says what to do, changes nothing, and exits 1 so that a script does not go
-# on to reboot. BUG (src/cli/cmd-boot.c, boot_plan_apply): on NixOS the plan has no files and no commands, so the
-# "nothing to change" branch is taken first, apply exits 0, and its `apply && NIXOS -> VK_EXIT_FAIL` branch is dead.
+# on to reboot (on NixOS the plan has no files and no commands, and must still not exit 0).
 case $host in nixos|unknown-boot)
         vk boot apply "$dev" --yes "${opts[@]}"
         rc=$?

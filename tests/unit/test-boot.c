@@ -425,6 +425,13 @@ static void test_diff(void **state) {
         assert_int_equal(vk_diff_unified("f", "x", 1, false, "x\n", 2, &d), 0);
         assert_string_equal(d, "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-x\n\\ No newline at end of file\n+x\n");
         free(d);
+        /* a removed file (the trial entry): every line goes, to /dev/null */
+        assert_int_equal(vk_diff_unified("f", "x\ny\n", 4, false, NULL, 0, &d), 0);
+        assert_string_equal(d, "--- a/f\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n");
+        free(d);
+        assert_int_equal(vk_diff_unified("f", "", 0, false, NULL, 0, &d), 0);
+        assert_string_equal(d, "--- a/f\n+++ /dev/null\n");
+        free(d);
         assert_int_equal(vk_diff_unified("f", "same\n", 5, false, "same\n", 5, &d), 0);
         assert_string_equal(d, "");
         free(d);

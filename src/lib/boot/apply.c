@@ -71,11 +71,12 @@ static int merge(vk_host *h, vk_boot_journal *j, const vk_boot_plan *p) {
                 r = note_missing_dirs(h, f->path, &j->dirs_created);
                 if (r >= 0 && !vk_bj_find(j, f->path))
                         r = vk_bj_add_file(j, f->path, f->old_absent, f->old, f->old_len, f->mode,
-                                           !f->old_absent && !exists(h, backup));
+                                           !f->old_absent && !f->remove && !exists(h, backup));
         }
         for (size_t i = 0; i < p->n_cmds && r >= 0; i++)
-                /* rpm-ostree kargs is undone by its inverse, not by running it again */
-                if (!(p->n_undo && vk_streq(p->cmds[i].argv.v[0], "rpm-ostree") && p->cmds[i].argv.n > 1 &&
+                /* rpm-ostree kargs is undone by its inverse, not by running it again; a one-shot choice is not
+                 * made again either */
+                if (!p->cmds[i].once && !(p->n_undo && vk_streq(p->cmds[i].argv.v[0], "rpm-ostree") && p->cmds[i].argv.n > 1 &&
                       vk_streq(p->cmds[i].argv.v[1], "kargs")))
                         r = vk_bj_add_cmd(&j->cmds, &j->n_cmds, &p->cmds[i]);
         for (size_t i = 0; i < p->n_undo && r >= 0; i++)
@@ -114,6 +115,10 @@ static int write_one(vk_host *h, const vk_boot_journal *j, const vk_boot_file *f
                 r = vk_host_mkdir_p(h, dir);
                 if (r < 0)
                         return r;
+        }
+        if (f->remove) {
+                r = vk_host_unlink(h, f->path);
+                return r == -ENOENT ? 0 : r;
         }
         /* the first original, from the journal: never overwritten once it exists */
         if (jf && jf->backup_made && !exists(h, backup)) {

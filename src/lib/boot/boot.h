@@ -9,6 +9,8 @@
 #include "../util.h"
 
 #define VK_BOOT_JOURNAL_PATH "var/lib/vfiokit/boot-journal.json"
+/* The loader entry `boot apply --trial` makes next to the others (trial.c). */
+#define VK_TRIAL_ENTRY "vfiokit-trial.conf"
 
 typedef enum vk_bootloader {
         VK_BL_UNKNOWN,
@@ -43,6 +45,7 @@ typedef enum vk_kargs_kind {
 typedef struct vk_boot_cmd {
         vk_strv argv;
         char *why; /* "regenerate the initramfs" */
+        bool once; /* not run again by revert (bootctl set-oneshot): not journaled */
 } vk_boot_cmd;
 
 typedef struct vk_kargs_file {
@@ -77,8 +80,9 @@ typedef struct vk_boot_file {
         bool old_absent;    /* the file does not exist yet */
         char *old;          /* NULL when absent */
         size_t old_len;
-        char *new;
+        char *new;          /* NULL when the file is removed */
         size_t new_len;
+        bool remove;        /* apply deletes it (a trial entry that is no longer needed) */
         unsigned mode;
         char *why;          /* "kernel command line", "vfio-pci options and softdeps" */
 } vk_boot_file;
@@ -89,6 +93,7 @@ typedef struct vk_boot_opts {
         bool iommu_pt;
         bool keep_amd_iommu; /* do not remove the invalid amd_iommu=on */
         bool force;          /* go on although another device shares an id */
+        bool trial;          /* the options go into a new entry booted once (trial.c) */
         const vk_strv *force_host; /* --force-host-device addresses */
 } vk_boot_opts;
 
@@ -113,6 +118,7 @@ typedef struct vk_boot_plan {
         bool vfio_builtin;
         vk_strv kargs_kept;  /* conflicting arguments left as they are: "intel_iommu=off (wanted intel_iommu=on)" */
         char *iommu_off;     /* "/etc/kernel/cmdline:1: intel_iommu=off": the IOMMU stays off; apply refuses */
+        vk_strv trial;       /* --trial: {the trial entry's path, the entry it copies}; empty otherwise */
 } vk_boot_plan;
 
 void vk_boot_cmd_clear(vk_boot_cmd *c);
@@ -129,9 +135,12 @@ void vk_boot_plan_clear(vk_boot_plan *p);
 /* True when applying the plan would change a file or run a command. */
 bool vk_boot_plan_changes(const vk_boot_plan *p);
 
-/* diff.c: a unified diff (3 lines of context) of old → new, labelled a/PATH b/PATH; "" when equal. */
+/* diff.c: a unified diff (3 lines of context) of old → new, labelled a/PATH b/PATH; "" when equal.
+ * old_absent: the file is created (--- /dev/null); new NULL: it is removed (+++ /dev/null). */
 int vk_diff_unified(const char *path, const char *old, size_t old_len, bool old_absent, const char *new,
                     size_t new_len, char **ret);
+/* The last path component is the trial entry's name. */
+bool vk_trial_entry_is(const char *path);
 
 /* apply.c */
 typedef struct vk_boot_apply_result {

@@ -223,12 +223,7 @@ static int detect_grub(vk_host *h, vk_boot_detect *d) {
                 if (r < 0)
                         return r;
                 d->grub_bls = n_entries > 0;
-                if (d->grub_bls)
-                        r = note(d, "GRUB reads Boot Loader Specification entries here: vfiokit edits their options "
-                                    "lines itself (the same change as grubby --update-kernel=ALL --args=…), so that "
-                                    "revert restores them byte for byte");
-                if (r >= 0)
-                        r = CMD("regenerate grub.cfg", "grub2-mkconfig", "-o", "/boot/grub2/grub.cfg");
+                r = CMD("regenerate grub.cfg", "grub2-mkconfig", "-o", "/boot/grub2/grub.cfg");
         } else if (exists(h, "usr/sbin/update-grub") || exists(h, "sbin/update-grub"))
                 r = CMD("regenerate grub.cfg", "update-grub");
         else {

@@ -127,15 +127,17 @@ int vk_diff_unified(const char *path, const char *old, size_t old_len, bool old_
         FILE *f;
         int r;
 
-        if (!old_absent && old_len == new_len && (old_len == 0 || memcmp(old, new, old_len) == 0))
+        if (new && !old_absent && old_len == new_len && (old_len == 0 || memcmp(old, new, old_len) == 0))
                 return (*ret = strdup("")) ? 0 : -ENOMEM;
         if ((r = split_lines(old_absent ? "" : old, old_absent ? 0 : old_len, &a, &na)) < 0 ||
-            (r = split_lines(new, new_len, &b, &nb)) < 0 || (r = script(a, na, b, nb, &ops, &n_ops)) < 0)
+            (r = split_lines(new ? new : "", new ? new_len : 0, &b, &nb)) < 0 ||
+            (r = script(a, na, b, nb, &ops, &n_ops)) < 0)
                 return r;
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        fprintf(f, "--- %s%s\n+++ b/%s\n", old_absent ? "/dev/null" : "a/", old_absent ? "" : path, path);
+        fprintf(f, "--- %s%s\n+++ %s%s\n", old_absent ? "/dev/null" : "a/", old_absent ? "" : path,
+                new ? "b/" : "/dev/null", new ? path : "");
         for (size_t i = 0; i < n_ops;) {
                 size_t start, end, la = 0, lb = 0;
                 if (ops[i].kind == EQ) {

@@ -178,8 +178,15 @@ int vk_plan_unknown(vk_boot_plan *p, const char *modprobe) {
         return r;
 }
 
-const char *vk_plan_trial_note(vk_bootloader b) {
-        switch (b) {
+const char *vk_plan_trial_note(const vk_boot_detect *d) {
+        bool entries = false;
+        for (size_t i = 0; i < d->n_kargs; i++)
+                entries |= d->kargs[i].kind == VK_KARGS_BLS;
+        if (entries && (d->bootloader == VK_BL_SDBOOT || d->grub_bls))
+                return "trial boot: this plan changes the entries themselves. --trial-boot instead puts the options into "
+                       "a new entry that only the next boot uses, so a host that does not come up starts as before "
+                       "after a reset";
+        switch (d->bootloader) {
         case VK_BL_GRUB:
                 return "trial boot: not offered. The options go into the default entry, so no unchanged entry is left "
                        "for grub-reboot to fall back to; if the host does not come up, press e in the GRUB menu, "

@@ -44,6 +44,7 @@ void vk_boot_plan_clear(vk_boot_plan *p) {
         vk_strv_clear(&p->kargs_kept);
         free(p->iommu_off);
         free(p->nixos_snippet);
+        vk_strv_clear(&p->trial);
         *p = (vk_boot_plan){0};
 }
 
@@ -216,6 +217,8 @@ static bool iommu_units_intel(const vk_model *m) {
 }
 
 static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan *p) {
+        /* a trial keeps the ids off every other boot: they go on the trial entry's line, not into modprobe.d */
+        bool cmdline_ids = o->cmdline_ids || o->trial;
         int r = 0;
 
         /* Intel's IOMMU is off by default on many kernels; AMD's is on, and amd_iommu=on is not an option */
@@ -223,7 +226,7 @@ static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan
                 r = vk_strv_push(&p->kargs_add, "intel_iommu=on");
         if (r >= 0 && o->iommu_pt)
                 r = vk_strv_push(&p->kargs_add, "iommu=pt");
-        if (r >= 0 && (o->cmdline_ids || p->vfio_builtin)) {
+        if (r >= 0 && (cmdline_ids || p->vfio_builtin)) {
                 _cleanup_free_ char *ids = NULL;
                 size_t len = 1;
                 for (size_t i = 0; i < p->ids.n; i++)
@@ -252,8 +255,8 @@ static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan
         return r;
 }
 
-static int add_file(vk_boot_plan *p, const char *path, const char *old, size_t old_len, bool absent, const char *new,
-                    size_t new_len, unsigned mode, const char *why) {
+int vk_plan_add_file(vk_boot_plan *p, const char *path, const char *old, size_t old_len, bool absent, const char *new,
+                     size_t new_len, unsigned mode, const char *why) {
         vk_boot_file *v = realloc(p->files, (p->n_files + 1) * sizeof(*v)), *f;
         if (!v)
                 return -ENOMEM;
@@ -263,23 +266,30 @@ static int add_file(vk_boot_plan *p, const char *path, const char *old, size_t o
         f->path = strdup(path);
         f->why = strdup(why);
         f->old = absent ? NULL : strndup(old, old_len);
-        f->new = malloc(new_len + 1);
-        if (!f->path || !f->why || (!absent && !f->old) || !f->new) {
+        f->new = new ? malloc(new_len + 1) : NULL;
+        f->remove = !new;
+        if (!f->path || !f->why || (!absent && !f->old) || (new && !f->new)) {
                 free(f->path), free(f->why), free(f->old), free(f->new);
                 return -ENOMEM;
         }
         /* strndup stops at a NUL; the editors refuse binary data, but keep the bytes exact anyway */
         if (!absent)
                 memcpy(f->old, old, old_len);
-        memcpy(f->new, new, new_len);
-        f->new[new_len] = 0;
+        if (new) {
+                memcpy(f->new, new, new_len);
+                f->new[new_len] = 0;
+        }
         p->n_files++;
         return 0;
 }
 
-/* Read PATH for editing: *ret NULL with *absent when it does not exist. */
-static int read_for_edit(vk_host *h, const char *path, char **ret, size_t *ret_len, bool *absent, unsigned *mode,
-                         vk_error *err) {
+int vk_plan_remove_file(vk_boot_plan *p, const char *path, const char *old, size_t old_len, unsigned mode,
+                        const char *why) {
+        return vk_plan_add_file(p, path, old, old_len, false, NULL, 0, mode, why);
+}
+
+int vk_plan_read(vk_host *h, const char *path, char **ret, size_t *ret_len, bool *absent, unsigned *mode,
+                 vk_error *err) {
         _cleanup_close_ int fd = -1;
         struct stat st;
         int r = vk_host_read_file(h, path, BOOT_FILE_MAX, ret, ret_len);
@@ -327,9 +337,8 @@ static size_t token_line(const char *text, size_t len, const char *token) {
         return 0;
 }
 
-/* After the edit: which removals hit, which wanted options a conflicting one kept out, and an IOMMU left off. */
-static int record_kargs_outcome(vk_boot_plan *p, const char *name, const char *new_text, size_t new_len,
-                                const vk_strv *notes, vk_strv *removed) {
+int vk_plan_kargs_outcome(vk_boot_plan *p, const char *name, const char *new_text, size_t new_len,
+                          const vk_strv *notes, vk_strv *removed) {
         int r = 0;
         for (size_t i = 0; i < notes->n && r >= 0; i++) {
                 const char *n = notes->v[i], *set = strstr(n, " is set; wanted "), *end;
@@ -381,7 +390,7 @@ static int edit_kargs(vk_host *h, vk_boot_plan *p, const vk_kargs_file *kf, bool
 
         if (!name)
                 return vk_error_set(err, -ENOMEM, "out of memory");
-        r = read_for_edit(h, kf->path, &text, &len, &absent, &mode, err);
+        r = vk_plan_read(h, kf->path, &text, &len, &absent, &mode, err);
         if (r < 0)
                 return r;
         if (absent)
@@ -401,9 +410,9 @@ static int edit_kargs(vk_host *h, vk_boot_plan *p, const vk_kargs_file *kf, bool
         for (size_t i = 0; i < res.notes.n && r >= 0; i++)
                 r = vk_plan_addf(&p->notes, "%s: %s", name, res.notes.v[i]);
         if (r >= 0)
-                r = record_kargs_outcome(p, name, res.text, res.len, &res.notes, removed);
+                r = vk_plan_kargs_outcome(p, name, res.text, res.len, &res.notes, removed);
         if (r >= 0 && res.changed) {
-                r = add_file(p, kf->path, text, len, false, res.text, res.len, mode, "kernel command line");
+                r = vk_plan_add_file(p, kf->path, text, len, false, res.text, res.len, mode, "kernel command line");
                 *changed = true;
         }
         vk_edit_result_clear(&res);
@@ -417,14 +426,14 @@ static int own_file(vk_host *h, vk_boot_plan *p, const char *path, const char *c
         size_t len;
         bool absent;
         unsigned mode;
-        int r = read_for_edit(h, path, &text, &len, &absent, &mode, err);
+        int r = vk_plan_read(h, path, &text, &len, &absent, &mode, err);
 
         if (r < 0)
                 return r;
         if (!absent && len == strlen(content) && memcmp(text, content, len) == 0)
                 return 0;
         *changed = true;
-        r = add_file(p, path, text, len, absent, content, strlen(content), absent ? 0644 : mode, why);
+        r = vk_plan_add_file(p, path, text, len, absent, content, strlen(content), absent ? 0644 : mode, why);
         return r < 0 ? vk_error_set(err, r, "out of memory") : 0;
 }
 
@@ -458,7 +467,7 @@ static int edit_initramfs(vk_host *h, vk_boot_plan *p, bool new_kernel, bool *ch
         name = vk_printf("/%s", d->initramfs_conf);
         if (!name)
                 return vk_error_set(err, -ENOMEM, "out of memory");
-        r = read_for_edit(h, d->initramfs_conf, &text, &len, &absent, &mode, err);
+        r = vk_plan_read(h, d->initramfs_conf, &text, &len, &absent, &mode, err);
         if (r < 0)
                 return r;
         if (absent && d->initramfs == VK_INITRD_MKINITCPIO)
@@ -485,7 +494,7 @@ static int edit_initramfs(vk_host *h, vk_boot_plan *p, bool new_kernel, bool *ch
                 r = vk_plan_addf(&p->notes, "%s: %s", name, res.notes.v[i]);
         if (r >= 0 && res.changed) {
                 *changed = true;
-                r = add_file(p, d->initramfs_conf, text, len, absent, res.text, res.len, absent ? 0644 : mode,
+                r = vk_plan_add_file(p, d->initramfs_conf, text, len, absent, res.text, res.len, absent ? 0644 : mode,
                              "load vfio-pci early");
         }
         vk_edit_result_clear(&res);
@@ -559,7 +568,8 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                                    "modprobe.d or initramfs file is written; none is needed, since the built-in "
                                    "vfio-pci claims the devices before any GPU or audio driver module can load");
         }
-        want.ids = p.ids;
+        if (!o->trial)
+                want.ids = p.ids;
         want.softdeps = p.softdeps;
         if (r >= 0)
                 r = vk_modprobe_render(&want, &modprobe);
@@ -569,6 +579,10 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         }
         for (size_t i = 0; i < p.detect.notes.n && r >= 0; i++)
                 r = vk_strv_push(&p.notes, p.detect.notes.v[i]);
+        if (r >= 0 && p.detect.grub_bls && !o->trial)
+                r = vk_strv_push(&p.notes, "GRUB reads Boot Loader Specification entries here: vfiokit edits their "
+                                           "options lines itself (the same change as grubby --update-kernel=ALL "
+                                           "--args=…), so that revert restores them byte for byte");
         /* hosts without a kernel-line file vfiokit edits: what is removed and what keeps the IOMMU off is read
          * from the running kernel's command line */
         if (r >= 0 && (p.detect.bootloader == VK_BL_NIXOS || p.detect.bootloader == VK_BL_UNKNOWN ||
@@ -583,6 +597,11 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 if (r >= 0 && p.detect.bootloader != VK_BL_OSTREE)
                         r = finish_kargs(&p, &removed, false);
         }
+        if (o->trial && (p.detect.bootloader == VK_BL_NIXOS || p.detect.bootloader == VK_BL_UNKNOWN ||
+                         p.detect.bootloader == VK_BL_OSTREE)) {
+                r = vk_plan_trial(h, m, &p, &removed, err); /* says why there is no trial here */
+                goto fail;
+        }
         switch (p.detect.bootloader) {
         case VK_BL_NIXOS:
                 r = vk_plan_nixos(&p, modprobe, vk_plan_cmdline_has(m, "amd_iommu=on"));
@@ -594,9 +613,17 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 r = vk_plan_ostree(m, &p);
                 break;
         default:
-                for (size_t i = 0; i < p.detect.n_kargs; i++)
-                        if ((r = edit_kargs(h, &p, &p.detect.kargs[i], &kargs_changed, &removed, err)) < 0)
+                if (o->trial) {
+                        if ((r = vk_plan_trial(h, m, &p, &removed, err)) < 0)
                                 goto fail;
+                        break;
+                }
+                for (size_t i = 0; i < p.detect.n_kargs; i++)
+                        if (!(p.detect.kargs[i].kind == VK_KARGS_BLS && vk_trial_entry_is(p.detect.kargs[i].path)) &&
+                            (r = edit_kargs(h, &p, &p.detect.kargs[i], &kargs_changed, &removed, err)) < 0)
+                                goto fail;
+                if ((r = vk_plan_trial_cleanup(h, &p, err)) < 0)
+                        goto fail;
         }
         if (r >= 0 && p.detect.bootloader != VK_BL_NIXOS && p.detect.bootloader != VK_BL_UNKNOWN)
                 r = finish_kargs(&p, &removed, true);
@@ -605,8 +632,8 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 goto fail;
         }
         if (!p.vfio_builtin) {
-                if ((r = own_file(h, &p, "etc/modprobe.d/vfiokit.conf", modprobe, "vfio-pci ids and softdeps",
-                                  &initrd_changed, err)) < 0 ||
+                const char *why = o->trial ? "softdeps only: the ids are on the trial entry" : "vfio-pci ids and softdeps";
+                if ((r = own_file(h, &p, "etc/modprobe.d/vfiokit.conf", modprobe, why, &initrd_changed, err)) < 0 ||
                     (r = edit_initramfs(h, &p, new_kernel, &initrd_changed, err)) < 0)
                         goto fail;
                 if (p.detect.initramfs == VK_INITRD_NONE)
@@ -619,8 +646,11 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         /* the bootloader's own command runs after the initramfs is rebuilt: grub-mkconfig lists the new image */
         if (r >= 0 && kargs_changed)
                 r = copy_cmds(&p, p.detect.bl_regen, p.detect.n_bl_regen);
-        if (r >= 0 && kargs_changed && vk_plan_trial_note(p.detect.bootloader))
-                r = vk_strv_push(&p.notes, vk_plan_trial_note(p.detect.bootloader));
+        /* the one-shot choice comes last: a failed rebuild must not leave the next boot set to the trial entry */
+        if (r >= 0 && o->trial)
+                r = vk_plan_trial_cmds(&p);
+        if (r >= 0 && kargs_changed && vk_plan_trial_note(&p.detect))
+                r = vk_strv_push(&p.notes, vk_plan_trial_note(&p.detect));
 done:
         if (r < 0) {
                 r = vk_error_set(err, r, "out of memory");
