@@ -152,14 +152,28 @@ grep -q 'vfiokit-hooks-dispatcher' "$r/etc/libvirt/hooks/qemu" || fail "the disp
 install "$r" remove win10 || { fail "remove win10 (the last)"; cat "$tmp/out" >&2; }
 diff -u <(snapshot "$tmp/chain.pristine") <(snapshot "$r") >&2 || fail "install ×2 → remove ×2 is not the same tree"
 
-# ---- a hook file changed after install is left alone, and said so ----
+# ---- a hook file changed after install: remove refuses (exit 3), names it and changes nothing ----
 r=$tmp/changed
 make_root "$r" base
+cp -a "$r" "$tmp/changed.pristine"
 install "$r" install gtx970 || fail "install gtx970"
-echo "# my own line" >>"$r/etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh"
-install "$r" remove gtx970 && fail "remove succeeded although a hook file was changed"
-grep -q 'leave   /etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh' "$tmp/out" || fail "remove does not name the changed file"
-tail -1 "$r/etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh" | grep -q 'my own line' || fail "the changed file was touched"
+f=etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh
+echo "# my own line" >>"$r/$f"
+snapshot "$r" >"$tmp/edited"
+install "$r" remove gtx970
+rc=$?
+[ "$rc" = 3 ] || fail "remove with a changed hook file exited $rc, not 3 (refused): $(cat "$tmp/out")"
+grep -q "/$f changed since vfiokit wrote it: it is yours now, move it away" "$tmp/out" ||
+        fail "the refusal does not name the changed file and the fix: $(cat "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" = 1 ] || fail "the refusal is not one line: $(cat "$tmp/out")"
+diff -u "$tmp/edited" <(snapshot "$r") >&2 || fail "a refused remove changed the tree"
+mv "$r/$f" "$tmp/mine.sh"
+install "$r" remove gtx970 || { fail "remove after moving the changed file away"; cat "$tmp/out" >&2; }
+diff -u <(snapshot "$tmp/changed.pristine") <(snapshot "$r") >&2 || fail "install → edit → move away → remove left files"
+install "$r" remove gtx970
+rc=$?
+[ "$rc" = 1 ] || fail "a second remove exited $rc"
+grep -q "vfiokit installed no hook for 'gtx970'" "$tmp/out" || fail "a second remove does not say nothing is installed"
 
 # ---- a malformed or missing domain: one clear error, nothing written ----
 for vm in broken missing nogpu; do
