@@ -531,14 +531,14 @@ int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error
                         if (e->is_dir) {
                                 bool is_dir = true;
                                 if (vk_host_stat(h, e->path, &is_dir) >= 0 && !is_dir)
-                                        r = pushf(&problems, "/%s is no longer a directory: move it away", e->path);
+                                        r = pushf(&problems, "/%s is no longer a directory (move it away)", e->path);
                                 else
                                         r = add_change(&p, VK_HOOK_RMDIR, e->path, NULL, NULL, 0, NULL);
                                 continue;
                         }
                         rr = vk_host_read_file(h, e->path, 4u << 20, &cur, &len);
                         if (rr < 0 && rr != -ENOENT) {
-                                r = pushf(&problems, "/%s cannot be read (%s): fix that", e->path, strerror(-rr));
+                                r = pushf(&problems, "/%s cannot be read: %s (fix that)", e->path, strerror(-rr));
                                 continue;
                         }
                         ours = rr >= 0 && len == strlen(e->content) && memcmp(cur, e->content, len) == 0;
@@ -550,17 +550,17 @@ int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error
                                 r = add_change(&p, VK_HOOK_LEAVE, e->path, e->kept, NULL, 0, "already gone");
                         else if (!ours)
                                 r = e->kept ? pushf(&problems,
-                                                    "/%s changed since vfiokit wrote it: move your version away "
-                                                    "(compare it with the original kept as /%s, which then goes back)",
+                                                    "/%s changed since vfiokit wrote it (move your version away; "
+                                                    "the original kept as /%s then goes back)",
                                                     e->path, e->kept)
                                             : pushf(&problems,
-                                                    "/%s changed since vfiokit wrote it: it is yours now, move it "
-                                                    "away",
+                                                    "/%s changed since vfiokit wrote it (it is yours now: move it "
+                                                    "away)",
                                                     e->path);
                         else if (e->kept && !kept)
                                 r = pushf(&problems,
-                                          "the original vfiokit kept as /%s is missing, so it cannot go back to /%s: "
-                                          "put it back from a backup, or delete /%s yourself if you do not want it",
+                                          "the original vfiokit kept as /%s is missing, so it cannot go back to /%s "
+                                          "(put it back from a backup, or delete /%s yourself if you do not want it)",
                                           e->kept, e->path, e->path);
                         else
                                 r = add_change(&p, e->kept ? VK_HOOK_RESTORE : VK_HOOK_UNLINK, e->path, e->kept, NULL,
@@ -575,8 +575,8 @@ int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error
                 vk_hook_plan_clear(&p);
                 if (!list)
                         return vk_error_set(err, -ENOMEM, "out of memory");
-                return vk_error_refuse(err, "hooks remove %s: nothing was changed: %s; then run vfiokit hooks remove "
-                                            "%s again",
+                return vk_error_refuse(err, "hooks remove %s: %s; nothing was changed: do that, then run vfiokit "
+                                            "hooks remove %s again",
                                        vm, list, vm);
         }
         vk_strv_clear(&problems);

@@ -163,7 +163,7 @@ snapshot "$r" >"$tmp/edited"
 install "$r" remove gtx970
 rc=$?
 [ "$rc" = 3 ] || fail "remove with a changed hook file exited $rc, not 3 (refused): $(cat "$tmp/out")"
-grep -q "/$f changed since vfiokit wrote it: it is yours now, move it away" "$tmp/out" ||
+grep -q "/$f changed since vfiokit wrote it (it is yours now: move it away)" "$tmp/out" ||
         fail "the refusal does not name the changed file and the fix: $(cat "$tmp/out")"
 [ "$(wc -l <"$tmp/out")" = 1 ] || fail "the refusal is not one line: $(cat "$tmp/out")"
 diff -u "$tmp/edited" <(snapshot "$r") >&2 || fail "a refused remove changed the tree"
