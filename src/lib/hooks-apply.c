@@ -220,7 +220,7 @@ static const char *fix_for(int r) {
         switch (-r) {
         case EACCES:
         case EPERM:
-                return "run vfiokit as root, and check the file is not immutable (lsattr; chattr -i)";
+                return "run vfiokit as root and check the file is not immutable (lsattr; chattr -i)";
         case EROFS:
                 return "remount that file system read-write";
         case EBUSY:
@@ -258,8 +258,8 @@ static int check_writable(vk_host *h, const vk_hook_plan *p, vk_error *err) {
                         r = -errno;
                 if (r < 0)
                         return vk_error_set(err, r,
-                                            "%s /%s: /%s: %s; nothing was changed; %s and run vfiokit hooks remove "
-                                            "%s again",
+                                            "%s /%s: /%s: %s; nothing was changed; %s, then run vfiokit hooks "
+                                            "remove %s again",
                                             verb(c->kind), c->path, slash ? dir : "", strerror(-r), fix_for(r),
                                             p->vm);
         }
@@ -298,7 +298,7 @@ int vk_hooks_apply(vk_host *h, vk_hook_plan *p, vk_error *err) {
                                             "before; %s, then %s (/%s still lists what vfiokit added)",
                                             verb(c->kind), c->kind == VK_HOOK_KEEP ? c->kept : c->path, strerror(-r),
                                             f.path, strerror(-f.r), fix_for(r), again, VK_HOOKS_JOURNAL);
-                return vk_error_set(err, r, "%s /%s: %s; nothing was changed; %s and %s", verb(c->kind),
+                return vk_error_set(err, r, "%s /%s: %s; nothing was changed; %s, then %s", verb(c->kind),
                                     c->kind == VK_HOOK_KEEP ? c->kept : c->path, strerror(-r), fix_for(r), again);
         }
         free_undo(u, done);

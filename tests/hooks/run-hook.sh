@@ -175,6 +175,25 @@ rc=$?
 [ "$rc" = 1 ] || fail "a second remove exited $rc"
 grep -q "vfiokit installed no hook for 'gtx970'" "$tmp/out" || fail "a second remove does not say nothing is installed"
 
+# ---- a directory remove may not write: found before the first step, one error, nothing changed ----
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        r=$tmp/readonly
+        make_root "$r" base
+        install "$r" install gtx970 || fail "install gtx970 (for the read-only remove)"
+        chmod 0755 "$tmp" && chmod 0777 "$r/run/vfiokit" && chmod 0666 "$r/run/vfiokit/lock" # nobody takes the lock
+        snapshot "$r" >"$tmp/readonly.before"
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$vfiokit" --root "$r" hooks remove gtx970 >"$tmp/out" 2>&1
+        rc=$?
+        chmod 0700 "$tmp"
+        [ "$rc" = 1 ] || fail "remove as nobody exited $rc: $(cat "$tmp/out")"
+        grep -q "^vfiokit: removing /etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh: /etc/libvirt/hooks/qemu.d/gtx970/release/end: Permission denied; nothing was changed; run vfiokit as root" "$tmp/out" ||
+                fail "remove as nobody: not the error naming the file, the errno and the fix: $(cat "$tmp/out")"
+        diff -u "$tmp/readonly.before" <(snapshot "$r") >&2 || fail "remove as nobody changed the tree"
+        install "$r" remove gtx970 || fail "remove as root after the failed one"
+else
+        echo "not root or no setpriv: the remove-without-permission check is skipped"
+fi
+
 # ---- a malformed or missing domain: one clear error, nothing written ----
 for vm in broken missing nogpu; do
         r=$tmp/bad-$vm
