@@ -120,7 +120,6 @@ static void print_install(const vk_cli *cli, const vk_hook_plan *p) {
 
 static int run_plan(vk_cli *cli, vk_hook_plan *p, const char *exe) {
         vk_error err = {0};
-        bool left = false;
 
         if (cli->json) {
                 json_object *j = plan_json(p, cli->dry_run);
@@ -138,19 +137,10 @@ static int run_plan(vk_cli *cli, vk_hook_plan *p, const char *exe) {
                 printf("%s%s\n", cli->dry_run ? "would remove the hook for " : "removing the hook for ", p->vm);
                 print_changes(p, cli->dry_run);
         }
-        for (size_t i = 0; i < p->n_changes; i++)
-                if (p->changes[i].kind == VK_HOOK_LEAVE && !vk_streq(p->changes[i].note, "already gone"))
-                        left = true;
         if (cli->dry_run || !p->changed)
                 return VK_EXIT_OK;
         if (vk_hooks_apply(cli->host, p, &err) < 0)
                 return vk_cli_fail(&err);
-        if (left) {
-                vk_err("hooks remove %s: the files marked 'leave' changed after vfiokit wrote them and were left as "
-                       "they are: compare them with their .vfiokit-orig (if any) and remove them by hand",
-                       p->vm);
-                return VK_EXIT_FAIL;
-        }
         return VK_EXIT_OK;
 }
 

@@ -72,6 +72,22 @@ static int pushf(vk_strv *s, const char *fmt, ...) {
         return n < 0 ? -ENOMEM : vk_strv_push_take(s, t);
 }
 
+static char *join(const vk_strv *s, const char *sep) {
+        char *t = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&t, &n);
+
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++)
+                fprintf(f, "%s%s", i ? sep : "", s->v[i]);
+        if (fclose(f) != 0) {
+                free(t);
+                return NULL;
+        }
+        return t;
+}
+
 static bool planned_mkdir(const vk_hook_plan *p, const char *path) {
         for (size_t i = 0; i < p->n_changes; i++)
                 if (p->changes[i].kind == VK_HOOK_MKDIR && vk_streq(p->changes[i].path, path))
@@ -473,6 +489,7 @@ int vk_hooks_plan_install(vk_host *h, const vk_model *m, const char *vm, const v
 int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error *err) {
         vk_hook_plan p = {.remove = true};
         vk_hooks_journal old = {0};
+        vk_strv problems = {0}; /* what stops the remove before it starts */
         bool last = true;
         int r;
 
@@ -506,29 +523,63 @@ int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error
                         bool mine = pass == 0 ? e->owner && vk_streq(e->owner, vm)
                                               : !e->owner && last && journal_dir == (pass == 2);
                         size_t len = 0;
+                        bool ours, kept;
                         int rr;
 
                         if (!mine)
                                 continue;
                         if (e->is_dir) {
-                                r = add_change(&p, VK_HOOK_RMDIR, e->path, NULL, NULL, 0, NULL);
+                                bool is_dir = true;
+                                if (vk_host_stat(h, e->path, &is_dir) >= 0 && !is_dir)
+                                        r = pushf(&problems, "/%s is no longer a directory (move it away)", e->path);
+                                else
+                                        r = add_change(&p, VK_HOOK_RMDIR, e->path, NULL, NULL, 0, NULL);
                                 continue;
                         }
                         rr = vk_host_read_file(h, e->path, 4u << 20, &cur, &len);
-                        if (rr == -ENOENT && e->kept && vk_host_stat(h, e->kept, NULL) >= 0)
+                        if (rr < 0 && rr != -ENOENT) {
+                                r = pushf(&problems, "/%s cannot be read: %s (fix that)", e->path, strerror(-rr));
+                                continue;
+                        }
+                        ours = rr >= 0 && len == strlen(e->content) && memcmp(cur, e->content, len) == 0;
+                        kept = e->kept && vk_host_stat(h, e->kept, NULL) >= 0;
+                        if (rr == -ENOENT && kept)
                                 r = add_change(&p, VK_HOOK_RESTORE, e->path, e->kept, NULL, 0,
                                                "it was gone; the original goes back");
-                        else if (rr >= 0 && len == strlen(e->content) && memcmp(cur, e->content, len) == 0)
+                        else if (rr == -ENOENT)
+                                r = add_change(&p, VK_HOOK_LEAVE, e->path, e->kept, NULL, 0, "already gone");
+                        else if (!ours)
+                                r = e->kept ? pushf(&problems,
+                                                    "/%s changed since vfiokit wrote it (move your version away; "
+                                                    "the original kept as /%s then goes back)",
+                                                    e->path, e->kept)
+                                            : pushf(&problems,
+                                                    "/%s changed since vfiokit wrote it (it is yours now: move it "
+                                                    "away)",
+                                                    e->path);
+                        else if (e->kept && !kept)
+                                r = pushf(&problems,
+                                          "the original vfiokit kept as /%s is missing, so it cannot go back to /%s "
+                                          "(put it back from a backup, or delete /%s yourself if you do not want it)",
+                                          e->kept, e->path, e->path);
+                        else
                                 r = add_change(&p, e->kept ? VK_HOOK_RESTORE : VK_HOOK_UNLINK, e->path, e->kept, NULL,
                                                0, e->kept ? "the original, as it was" : NULL);
-                        else
-                                r = add_change(&p, VK_HOOK_LEAVE, e->path, e->kept, NULL, 0,
-                                               rr == -ENOENT ? "already gone"
-                                               : e->kept     ? "changed since vfiokit wrote it: left as it is, and the "
-                                                               "original stays next to it"
-                                                             : "changed since vfiokit wrote it: left as it is");
                 }
         }
+        if (r >= 0 && problems.n) {
+                /* all or nothing: one file that cannot go as planned stops the whole remove before it starts */
+                _cleanup_free_ char *list = join(&problems, "; ");
+                vk_strv_clear(&problems);
+                vk_hooks_journal_clear(&old);
+                vk_hook_plan_clear(&p);
+                if (!list)
+                        return vk_error_set(err, -ENOMEM, "out of memory");
+                return vk_error_refuse(err, "hooks remove %s: %s; nothing was changed: do that, then run vfiokit "
+                                            "hooks remove %s again",
+                                       vm, list, vm);
+        }
+        vk_strv_clear(&problems);
         if (r >= 0 && !last) {
                 /* the journal keeps its order: rebuild it from the old one without this VM's entries */
                 vk_hooks_journal_clear(&p.journal);

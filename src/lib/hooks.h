@@ -68,7 +68,7 @@ typedef enum vk_hook_change_kind {
         VK_HOOK_RESTORE,   /* put kept back at path (rename over it) */
         VK_HOOK_UNLINK,    /* remove path */
         VK_HOOK_RMDIR,     /* remove the directory path (only when empty) */
-        VK_HOOK_LEAVE,     /* path changed since vfiokit wrote it: left as it is (note says why) */
+        VK_HOOK_LEAVE,     /* nothing to do at path (note says why: it is already gone) */
 } vk_hook_change_kind;
 
 typedef struct vk_hook_change {
@@ -113,9 +113,13 @@ void vk_hook_plan_clear(vk_hook_plan *p);
 int vk_hooks_plan_install(vk_host *h, const vk_model *m, const char *vm, const vk_hook_opts *o, vk_hook_plan *ret,
                           vk_error *err);
 /* What `hooks remove VM` would do: exactly the journal's entries for VM (and the shared dispatcher when VM is
- * the last one). -ENOENT when vfiokit installed no hook for VM. */
+ * the last one). -ENOENT when vfiokit installed no hook for VM. Refused (err->refused, all problems named)
+ * when a file it would remove changed since install, a kept original it would put back is missing, or a
+ * directory it would remove is no longer one: a remove is all or nothing, so it does not start. */
 int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error *err);
-/* Carry out a plan and save the journal; on a failure, undo what this call did and return it. */
+/* Carry out a plan and save the journal (the last step); on a failure, undo what this call did (the bytes and
+ * modes from before) and return it with err naming the file, the errno and the fix. A remove first checks it
+ * may write every directory it changes. */
 int vk_hooks_apply(vk_host *h, vk_hook_plan *p, vk_error *err);
 
 /* ---- hooks-script.c: the two shell scripts (static text; the only values in them are validated) ---- */

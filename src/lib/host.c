@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -584,6 +585,8 @@ int vk_host_unlink(vk_host *h, const char *path) {
         r = open_parent(h, path, &dfd, &base, &buf);
         if (r < 0)
                 return r;
+        if (h->write_hook && (r = h->write_hook(path, VK_WRITE_UNLINK, h->write_hook_userdata)) < 0)
+                return r;
         return unlinkat(dfd, base, 0) < 0 ? -errno : 0;
 }
 
@@ -596,7 +599,25 @@ int vk_host_rmdir(vk_host *h, const char *path) {
         r = open_parent(h, path, &dfd, &base, &buf);
         if (r < 0)
                 return r;
+        if (h->write_hook && (r = h->write_hook(path, VK_WRITE_RMDIR, h->write_hook_userdata)) < 0)
+                return r;
         return unlinkat(dfd, base, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+int vk_host_rename(vk_host *h, const char *from, const char *to) {
+        _cleanup_free_ char *fbuf = NULL, *tbuf = NULL;
+        _cleanup_close_ int fdfd = -1, tdfd = -1;
+        const char *fbase, *tbase;
+        int r;
+
+        r = open_parent(h, from, &fdfd, &fbase, &fbuf);
+        if (r >= 0)
+                r = open_parent(h, to, &tdfd, &tbase, &tbuf);
+        if (r < 0)
+                return r;
+        if (h->write_hook && (r = h->write_hook(to, VK_WRITE_MOVE, h->write_hook_userdata)) < 0)
+                return r;
+        return renameat(fdfd, fbase, tdfd, tbase) < 0 ? -errno : 0;
 }
 
 int *vk_host_lock_fd(vk_host *h) { return &h->lock_fd; }

@@ -63,15 +63,21 @@ int vk_host_write_file(vk_host *h, const char *path, const char *data, size_t le
 int vk_host_unlink(vk_host *h, const char *path);
 /* Remove the empty directory PATH (-ENOTEMPTY when it is not). */
 int vk_host_rmdir(vk_host *h, const char *path);
+/* Rename FROM to TO inside the root (one rename(2): TO is replaced, never missing in between). */
+int vk_host_rename(vk_host *h, const char *from, const char *to);
 
 /* Fault injection for the tests of file writers: vk_host_write_file calls the hook before each step and
  * fails that step with the -errno it returns (0: go on). The step after the temp file is complete and
- * before the rename is where a test may kill the process to simulate a crash. NULL (the default) costs
- * one pointer test per write. */
+ * before the rename is where a test may kill the process to simulate a crash. vk_host_unlink, vk_host_rmdir
+ * and vk_host_rename call it once, before they change anything (path: what goes away, or the rename's TO).
+ * NULL (the default) costs one pointer test per write. */
 typedef enum vk_write_step {
         VK_WRITE_CREATE, /* before the temp file is created */
         VK_WRITE_DATA,   /* before the bytes are written to it */
         VK_WRITE_RENAME, /* the temp file is complete; before fsync + rename */
+        VK_WRITE_UNLINK, /* vk_host_unlink: before the file is removed */
+        VK_WRITE_RMDIR,  /* vk_host_rmdir: before the directory is removed */
+        VK_WRITE_MOVE,   /* vk_host_rename: before the rename */
 } vk_write_step;
 typedef int (*vk_write_hook)(const char *path, vk_write_step step, void *userdata);
 void vk_host_set_write_hook(vk_host *h, vk_write_hook hook, void *userdata);

@@ -152,14 +152,47 @@ grep -q 'vfiokit-hooks-dispatcher' "$r/etc/libvirt/hooks/qemu" || fail "the disp
 install "$r" remove win10 || { fail "remove win10 (the last)"; cat "$tmp/out" >&2; }
 diff -u <(snapshot "$tmp/chain.pristine") <(snapshot "$r") >&2 || fail "install ×2 → remove ×2 is not the same tree"
 
-# ---- a hook file changed after install is left alone, and said so ----
+# ---- a hook file changed after install: remove refuses (exit 3), names it and changes nothing ----
 r=$tmp/changed
 make_root "$r" base
+cp -a "$r" "$tmp/changed.pristine"
 install "$r" install gtx970 || fail "install gtx970"
-echo "# my own line" >>"$r/etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh"
-install "$r" remove gtx970 && fail "remove succeeded although a hook file was changed"
-grep -q 'leave   /etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh' "$tmp/out" || fail "remove does not name the changed file"
-tail -1 "$r/etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh" | grep -q 'my own line' || fail "the changed file was touched"
+f=etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh
+echo "# my own line" >>"$r/$f"
+snapshot "$r" >"$tmp/edited"
+install "$r" remove gtx970
+rc=$?
+[ "$rc" = 3 ] || fail "remove with a changed hook file exited $rc, not 3 (refused): $(cat "$tmp/out")"
+grep -q "/$f changed since vfiokit wrote it (it is yours now: move it away)" "$tmp/out" ||
+        fail "the refusal does not name the changed file and the fix: $(cat "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" = 1 ] || fail "the refusal is not one line: $(cat "$tmp/out")"
+diff -u "$tmp/edited" <(snapshot "$r") >&2 || fail "a refused remove changed the tree"
+mv "$r/$f" "$tmp/mine.sh"
+install "$r" remove gtx970 || { fail "remove after moving the changed file away"; cat "$tmp/out" >&2; }
+diff -u <(snapshot "$tmp/changed.pristine") <(snapshot "$r") >&2 || fail "install → edit → move away → remove left files"
+install "$r" remove gtx970
+rc=$?
+[ "$rc" = 1 ] || fail "a second remove exited $rc"
+grep -q "vfiokit installed no hook for 'gtx970'" "$tmp/out" || fail "a second remove does not say nothing is installed"
+
+# ---- a directory remove may not write: found before the first step, one error, nothing changed ----
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        r=$tmp/readonly
+        make_root "$r" base
+        install "$r" install gtx970 || fail "install gtx970 (for the read-only remove)"
+        chmod 0755 "$tmp" && chmod 0777 "$r/run/vfiokit" && chmod 0666 "$r/run/vfiokit/lock" # nobody takes the lock
+        snapshot "$r" >"$tmp/readonly.before"
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$vfiokit" --root "$r" hooks remove gtx970 >"$tmp/out" 2>&1
+        rc=$?
+        chmod 0700 "$tmp"
+        [ "$rc" = 1 ] || fail "remove as nobody exited $rc: $(cat "$tmp/out")"
+        grep -q "^vfiokit: removing /etc/libvirt/hooks/qemu.d/gtx970/release/end/vfiokit.sh: /etc/libvirt/hooks/qemu.d/gtx970/release/end: Permission denied; nothing was changed; run vfiokit as root" "$tmp/out" ||
+                fail "remove as nobody: not the error naming the file, the errno and the fix: $(cat "$tmp/out")"
+        diff -u "$tmp/readonly.before" <(snapshot "$r") >&2 || fail "remove as nobody changed the tree"
+        install "$r" remove gtx970 || fail "remove as root after the failed one"
+else
+        echo "not root or no setpriv: the remove-without-permission check is skipped"
+fi
 
 # ---- a malformed or missing domain: one clear error, nothing written ----
 for vm in broken missing nogpu; do
