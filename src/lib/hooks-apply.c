@@ -143,25 +143,32 @@ static void free_undo(undo_step *u, size_t n) {
                 free(u[k].before);
 }
 
-/* The bytes and mode of the file at path into u->before; a missing file is no bytes. */
-static int save_before(vk_host *h, const char *path, undo_step *u) {
+/* The permission bits of path, opened with flags (O_PATH for a directory). */
+static int mode_of(vk_host *h, const char *path, int flags, unsigned *ret) {
         _cleanup_close_ int fd = -1;
         struct stat st;
-        int r = vk_host_open(h, path, O_RDONLY | O_CLOEXEC, &fd);
+        int r = vk_host_open(h, path, flags | O_CLOEXEC, &fd);
+
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        *ret = st.st_mode & 07777;
+        return 0;
+}
+
+/* The bytes and mode of the file at path into u->before; a missing file is no bytes. */
+static int save_before(vk_host *h, const char *path, undo_step *u) {
+        int r = mode_of(h, path, O_RDONLY, &u->before_mode);
 
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return r;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        u->before_mode = st.st_mode & 07777;
         return vk_host_read_file(h, path, 4u << 20, &u->before, &u->before_len);
 }
 
 static int do_change(vk_host *h, const vk_hook_change *c, undo_step *u) {
-        _cleanup_close_ int fd = -1;
-        struct stat st;
         int r;
 
         *u = (undo_step){.c = c};
@@ -184,14 +191,11 @@ static int do_change(vk_host *h, const vk_hook_change *c, undo_step *u) {
                 u->done = r >= 0;
                 return r == -ENOENT ? 0 : r;
         case VK_HOOK_RMDIR:
-                r = vk_host_open(h, c->path, O_PATH | O_DIRECTORY | O_CLOEXEC, &fd);
+                r = mode_of(h, c->path, O_PATH | O_DIRECTORY, &u->before_mode);
                 if (r == -ENOENT)
                         return 0;
                 if (r < 0)
                         return r;
-                if (fstat(fd, &st) < 0)
-                        return -errno;
-                u->before_mode = st.st_mode & 07777;
                 r = vk_host_rmdir(h, c->path);
                 u->done = r >= 0;
                 /* a directory someone else also put files in stays */
