@@ -1,6 +1,7 @@
 #!/bin/bash
 # dmesg-live.sh — diagnose --dmesg reads this machine's kernel log (/dev/kmsg, or klogctl) as dmesg(1) does:
 # about as many lines. Skipped (77) where this user may not read the kernel log (kernel.dmesg_restrict).
+# As root, once more in a mount namespace whose /dev is an empty tmpfs: no /dev/kmsg, so only klogctl can serve.
 # usage: dmesg-live.sh VFIOKIT
 set -u
 vfiokit=$1
@@ -20,3 +21,13 @@ if [ -z "$got" ] || [ "$got" -lt "$want" ] || [ "$got" -gt $((want + 50)) ]; the
         exit 1
 fi
 echo "diagnose --dmesg read $got lines (dmesg: $want)"
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+        json=$(unshare -m sh -c 'mount -t tmpfs none /dev && [ ! -e /dev/kmsg ] && exec "$0" diagnose --dmesg --json' \
+                "$(realpath "$vfiokit")")
+        got=$(sed -n 's/^  "lines": \([0-9]*\),$/\1/p' <<<"$json")
+        if [ -z "$got" ] || [ "$got" -lt "$want" ] || [ "$got" -gt $((want + 50)) ]; then
+                echo "without /dev/kmsg (klogctl): dmesg has $want lines, diagnose --dmesg read ${got:-none}: $json"
+                exit 1
+        fi
+        echo "without /dev/kmsg (klogctl) it read $got lines"
+fi
