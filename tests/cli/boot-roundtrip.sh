@@ -2,25 +2,16 @@
 # boot-roundtrip.sh — boot apply, apply again, revert on a copy of one distro host: the second apply changes no byte,
 # revert gives back the original tree byte for byte, and FILE.vfiokit-orig survives a user's edit and a second apply.
 # usage: boot-roundtrip.sh VFIOKIT SRCDIR HOST DEVICE [PLAN-OPTION...]
-# Trees are compared with treesnap.py (path, type, mode, sha256 of every entry). run/vfiokit is left out: it holds
-# the writers' lock file, runtime state that lives on a tmpfs on a real host (and run/ itself, which the fake
-# hosts lack and the lock creates).
 set -u
 vfiokit=$(realpath "$1") src=$(realpath "$2") host=$3 dev=$4
 shift 4
 opts=("$@")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-snap() { python3 "$src/tests/cli/treesnap.py" "$1" --exclude run/vfiokit --skip-entry run; }
-fails=0
-fail() { echo "FAIL [$host]: $*" >&2; fails=$((fails + 1)); }
-vk() { NO_COLOR=1 "$vfiokit" --root "$root" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"; }
-show() { sed 's/^/    | /' "$tmp/out" "$tmp/err" >&2; }
+. "$src/tests/cli/boot-common.sh"
 
 # the value of a shell assignment as the shell sees it (/etc/default/grub is sourced by grub-mkconfig)
 shell_value() { env -i bash -c 'set -a; . "$1" >/dev/null 2>&1; printf "%s" "${!2}"' _ "$1" "$2"; }
-# how many times does the whitespace-separated list $1 hold the token $2?
-count_token() { (set -f; printf '%s\n' $1) | grep -cxF -- "$2"; }
 want_token() { # FILE WHAT LIST TOKEN: TOKEN once in LIST
         local n
         n=$(count_token "$3" "$4")

@@ -8,12 +8,8 @@ set -u
 vfiokit=$(realpath "$1") src=$(realpath "$2") host=$3 dev=$4 ids=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-snap() { python3 "$src/tests/cli/treesnap.py" "$1" --exclude run/vfiokit --skip-entry run; }
-fails=0
-fail() { echo "FAIL [$host trial]: $*" >&2; fails=$((fails + 1)); }
-vk() { NO_COLOR=1 "$vfiokit" --root "$root" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"; }
-show() { sed 's/^/    | /' "$tmp/out" "$tmp/err" >&2; }
-count_token() { (set -f; printf '%s\n' $1) | grep -cxF -- "$2"; }
+what=trial
+. "$src/tests/cli/boot-common.sh"
 entries=boot/loader/entries
 trial=$entries/vfiokit-trial.conf
 case $host in
