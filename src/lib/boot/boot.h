@@ -113,6 +113,8 @@ typedef struct vk_boot_plan {
         bool vfio_builtin;
         vk_strv kargs_kept;  /* conflicting arguments left as they are: "intel_iommu=off (wanted intel_iommu=on)" */
         char *iommu_off;     /* "/etc/kernel/cmdline:1: intel_iommu=off": the IOMMU stays off; apply refuses */
+        char *modprobe_conflict; /* "/etc/modprobe.d/zz.conf:2: options vfio-pci ids=…": read after vfiokit.conf,
+                                  * its ids= win and leave out some of ours; apply refuses */
 } vk_boot_plan;
 
 void vk_boot_cmd_clear(vk_boot_cmd *c);

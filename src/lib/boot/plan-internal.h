@@ -11,3 +11,7 @@ int vk_plan_ostree(const vk_model *m, vk_boot_plan *p);
 int vk_plan_unknown(vk_boot_plan *p, const char *modprobe);
 /* Why no one-shot trial boot is offered, and the way back by hand (NULL: nothing to say). */
 const char *vk_plan_trial_note(vk_bootloader b);
+/* plan-modprobe.c: warn about the root's other modprobe.d lines that change what vfiokit.conf does (another ids=,
+ * a blacklist or install line for vfio-pci); sets p->modprobe_conflict when vfiokit's ids would be lost. Needs
+ * p->ids, p->softdeps and p->vfio_builtin. */
+int vk_plan_modprobe_check(vk_host *h, const vk_model *m, const vk_boot_opts *o, vk_boot_plan *p, vk_error *err);

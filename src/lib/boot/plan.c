@@ -43,6 +43,7 @@ void vk_boot_plan_clear(vk_boot_plan *p) {
         vk_strv_clear(&p->notes);
         vk_strv_clear(&p->kargs_kept);
         free(p->iommu_off);
+        free(p->modprobe_conflict);
         free(p->nixos_snippet);
         *p = (vk_boot_plan){0};
 }
@@ -569,6 +570,8 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         }
         for (size_t i = 0; i < p.detect.notes.n && r >= 0; i++)
                 r = vk_strv_push(&p.notes, p.detect.notes.v[i]);
+        if (r >= 0 && (r = vk_plan_modprobe_check(h, m, o, &p, err)) < 0)
+                goto fail;
         /* hosts without a kernel-line file vfiokit edits: what is removed and what keeps the IOMMU off is read
          * from the running kernel's command line */
         if (r >= 0 && (p.detect.bootloader == VK_BL_NIXOS || p.detect.bootloader == VK_BL_UNKNOWN ||
