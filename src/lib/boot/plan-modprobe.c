@@ -21,6 +21,7 @@ typedef struct ids_entry {
         char *value;         /* "148c:2385,1002:aae0", as written */
         vk_strv ids;
         bool after_own;      /* read after vfiokit.conf */
+        bool only_ids;       /* the line sets nothing but ids= */
         bool file_redundant; /* every line of its file repeats what vfiokit.conf says */
 } ids_entry;
 
@@ -139,7 +140,8 @@ static int scan_file(vk_host *h, vk_boot_plan *p, const char *path, bool after_o
                 else if (l->cmd == VK_MPD_OPTIONS && vfio_pci) {
                         r = vk_modprobe_param(l->args, "ids", &value, &others);
                         /* a line that is only ids= (all in vfiokit's list) may go with the file */
-                        redundant &= others.n == 0 && value;
+                        const bool only_ids = others.n == 0;
+                        redundant &= only_ids && value;
                         for (size_t k = 0; k < others.n && r >= 0; k++)
                                 r = vk_plan_addf(&p->notes, "/%s:%zu: options vfio-pci %s applies as well: modprobe "
                                                             "passes vfio-pci the options of every file",
@@ -151,7 +153,8 @@ static int scan_file(vk_host *h, vk_boot_plan *p, const char *path, bool after_o
                                         return vk_mpd_lines_free(lines, n), -ENOMEM;
                                 s->v = v;
                                 v[s->n] = (ids_entry){.file = vk_printf("/%s", path), .line = l->line,
-                                                      .value = TAKE_PTR(value), .after_own = after_own};
+                                                      .value = TAKE_PTR(value), .after_own = after_own,
+                                                      .only_ids = only_ids};
                                 s->n++;
                                 if (!v[s->n - 1].file)
                                         r = -ENOMEM;
@@ -256,17 +259,18 @@ static int explain_entry(const vk_model *m, vk_boot_plan *p, const ids_entry *e,
                                  "boot apply refuses until then (--force applies anyway)",
                                  missing_s, merged);
         else if (keep.n && !is_winner)
-                tail = vk_printf("%s from this line would no longer go to vfio-pci at boot. If they still should, "
+                tail = vk_printf("%s from this line would no longer go to vfio-pci at boot. If %s still should, "
                                  "replace the line with `options vfio-pci ids=%s` and rename %s so it sorts after "
                                  "vfiokit.conf (e.g. /etc/modprobe.d/zz-vfio.conf); if not, delete the line",
-                                 keep_s, merged, e->file);
+                                 keep_s, keep.n == 1 ? "it" : "they", merged, e->file);
         else if (keep.n)
                 tail = vk_printf("its list holds all of vfiokit's ids, so the hand-over works; %s stay%s with "
                                  "vfio-pci after vfiokit boot revert, since vfiokit does not touch this file",
                                  keep_s, keep.n == 1 ? "s" : "");
         else
-                tail = vk_printf("it gives vfio-pci nothing vfiokit.conf does not: the line is redundant and can be "
-                                 "deleted%s",
+                tail = vk_printf("it gives vfio-pci nothing vfiokit.conf does not: %s%s",
+                                 e->only_ids ? "the line is redundant and can be deleted"
+                                             : "its ids= is redundant and can be deleted from the line",
                                  e->file_redundant ? ", and so can the whole file (everything else in it repeats "
                                                      "vfiokit.conf)"
                                                    : "");
