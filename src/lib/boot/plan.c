@@ -570,7 +570,8 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         }
         for (size_t i = 0; i < p.detect.notes.n && r >= 0; i++)
                 r = vk_strv_push(&p.notes, p.detect.notes.v[i]);
-        if (r >= 0 && (r = vk_plan_modprobe_check(h, m, o, &p, err)) < 0)
+        /* NixOS puts its modprobe lines in a generated nixos.conf, not in vfiokit.conf: the file order differs */
+        if (r >= 0 && p.detect.bootloader != VK_BL_NIXOS && (r = vk_plan_modprobe_check(h, m, o, &p, err)) < 0)
                 goto fail;
         /* hosts without a kernel-line file vfiokit edits: what is removed and what keeps the IOMMU off is read
          * from the running kernel's command line */
