@@ -234,8 +234,14 @@ static void test_plan_conflicts(void **state) {
         vk_boot_plan_clear(&p);
 
         /* garbage is read (as modprobe does) and said, not fatal */
-        plan_with("etc/modprobe.d/junk.conf", "\x7f" "ELF\x01\x02\n", false, &p);
-        assert_non_null(find(&p.notes, "/etc/modprobe.d/junk.conf:1: modprobe ignores this line"));
+        plan_with("etc/modprobe.d/junk.conf", "\x1b[2J\x7f" "ELF\x01\x02\noptions vfio-pci ids=\x1b]0;x\x07\n", false, &p);
+        assert_non_null(find(&p.notes, "/etc/modprobe.d/junk.conf:1: modprobe ignores this line (`?[2J?ELF??`"));
+        assert_non_null(find(&p.warnings, "/etc/modprobe.d/junk.conf:2: options vfio-pci ids=?]0;x? "));
+        /* no control byte of the file reaches the terminal */
+        for (size_t i = 0; i < p.notes.n; i++)
+                assert_null(strchr(p.notes.v[i], '\x1b'));
+        for (size_t i = 0; i < p.warnings.n; i++)
+                assert_null(strchr(p.warnings.v[i], '\x1b'));
         vk_boot_plan_clear(&p);
 }
 

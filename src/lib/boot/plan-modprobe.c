@@ -105,6 +105,19 @@ static bool install_is_noop(const char *cmd) {
         return false;
 }
 
+/* Words of a user's file as they go into a warning: a garbage or CRLF file must not put control bytes on the
+ * terminal ('?' instead of each), and a runaway line is cut. */
+static char *shown(const char *s) {
+        size_t len = strlen(s);
+        while (len > 0 && strchr(" \t\r", s[len - 1]))
+                len--;
+        char *r = strndup(s, len > 120 ? 120 : len);
+        for (char *c = r; c && *c; c++)
+                if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                        *c = '?';
+        return r;
+}
+
 /* One file's lines: ids entries into s, everything else said at once. */
 static int scan_file(vk_host *h, vk_boot_plan *p, const char *path, bool after_own, scan *s) {
         _cleanup_free_ char *text = NULL;
@@ -127,8 +140,14 @@ static int scan_file(vk_host *h, vk_boot_plan *p, const char *path, bool after_o
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const vk_mpd_line *l = &lines[i];
                 const bool vfio_pci = l->module && vk_streq(l->module, "vfio_pci");
-                _cleanup_free_ char *value = NULL;
+                _cleanup_free_ char *value = NULL, *cmd = l->command ? shown(l->command) : NULL,
+                                    *args = l->args ? shown(l->args) : NULL;
                 vk_strv others = {0};
+
+                if ((l->command && !cmd) || (l->args && !args)) {
+                        r = -ENOMEM;
+                        break;
+                }
 
                 if (l->cmd == VK_MPD_SOFTDEP && same_softdep(p, l))
                         continue;
@@ -136,18 +155,26 @@ static int scan_file(vk_host *h, vk_boot_plan *p, const char *path, bool after_o
                         redundant = false;
                 if (l->cmd == VK_MPD_BAD && l->command)
                         r = vk_plan_addf(&p->notes, "/%s:%zu: modprobe ignores this line (`%s` without what it "
-                                                    "needs, or not a modprobe.d command)", path, l->line, l->command);
+                                                    "needs, or not a modprobe.d command)", path, l->line, cmd);
                 else if (l->cmd == VK_MPD_OPTIONS && vfio_pci) {
                         r = vk_modprobe_param(l->args, "ids", &value, &others);
                         /* a line that is only ids= (all in vfiokit's list) may go with the file */
                         const bool only_ids = others.n == 0;
                         redundant &= only_ids && value;
-                        for (size_t k = 0; k < others.n && r >= 0; k++)
-                                r = vk_plan_addf(&p->notes, "/%s:%zu: options vfio-pci %s applies as well: modprobe "
-                                                            "passes vfio-pci the options of every file",
-                                                 path, l->line, others.v[k]);
+                        for (size_t k = 0; k < others.n && r >= 0; k++) {
+                                _cleanup_free_ char *o = shown(others.v[k]);
+                                r = o ? vk_plan_addf(&p->notes, "/%s:%zu: options vfio-pci %s applies as well: "
+                                                                "modprobe passes vfio-pci the options of every file",
+                                                     path, l->line, o)
+                                      : -ENOMEM;
+                        }
                         vk_strv_clear(&others);
                         if (r >= 0 && value) {
+                                char *raw = TAKE_PTR(value);
+                                value = shown(raw); /* shown and compared: a garbage id matches nothing either way */
+                                free(raw);
+                                if (!value)
+                                        return vk_mpd_lines_free(lines, n), -ENOMEM;
                                 ids_entry *v = realloc(s->v, (s->n + 1) * sizeof(*v));
                                 if (!v)
                                         return vk_mpd_lines_free(lines, n), -ENOMEM;
@@ -175,11 +202,11 @@ static int scan_file(vk_host *h, vk_boot_plan *p, const char *path, bool after_o
                                                    "/%s:%zu: install %s %s: modprobe runs that command instead of "
                                                    "loading %s, so vfio-pci will not load and the devices stay with "
                                                    "their usual drivers. Delete this line",
-                                                   path, l->line, l->module, l->args, l->module)
+                                                   path, l->line, l->module, args, l->module)
                                     : vk_plan_addf(&p->notes,
                                                    "/%s:%zu: install %s: modprobe runs `%s` instead of loading %s; "
                                                    "make sure that command still loads it",
-                                                   path, l->line, l->module, l->args, l->module);
+                                                   path, l->line, l->module, args, l->module);
                 else if (l->cmd == VK_MPD_BLACKLIST && l->module && is_display_or_audio_driver(l->module))
                         r = vk_plan_addf(&p->notes,
                                          "/%s:%zu: blacklist %s: harmless, but not needed for the hand-over (the "
