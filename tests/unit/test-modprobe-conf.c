@@ -151,16 +151,18 @@ static void test_file_order(void **state) {
         fx_file(root, "run/modprobe.d/zz.conf", "");
         fx_file(root, "lib/modprobe.d/vfio_pci.conf", "");
         fx_file(root, "etc/modprobe.d/notes.txt", "");  /* not *.conf */
+        fx_file(root, "etc/modprobe.d/old.alias", "");  /* kmod before 33 reads *.alias too */
         fx_file(root, "etc/modprobe.d/.hidden.conf", "");
         fx_dir(root, "etc/modprobe.d/dir.conf");
         assert_int_equal(vk_host_new(root, &h), 0);
         assert_int_equal(vk_modprobe_conf_files(h, &files), 0);
-        assert_int_equal(files.n, 4);
+        assert_int_equal(files.n, 5);
         /* strcmp order of the file name, whatever the directory */
         assert_string_equal(files.v[0], "usr/lib/modprobe.d/50-nvidia.conf");
-        assert_string_equal(files.v[1], "etc/modprobe.d/vfio.conf");
-        assert_string_equal(files.v[2], "lib/modprobe.d/vfio_pci.conf");
-        assert_string_equal(files.v[3], "run/modprobe.d/zz.conf");
+        assert_string_equal(files.v[1], "etc/modprobe.d/old.alias");
+        assert_string_equal(files.v[2], "etc/modprobe.d/vfio.conf");
+        assert_string_equal(files.v[3], "lib/modprobe.d/vfio_pci.conf");
+        assert_string_equal(files.v[4], "run/modprobe.d/zz.conf");
         vk_strv_clear(&files);
         vk_host_free(h);
         fx_remove(root);

@@ -148,7 +148,9 @@ int vk_modprobe_conf_parse(const char *text, size_t len, vk_mpd_line **ret, size
  * ignored. All configuration files are sorted in lexicographic order, regardless of the directory they reside in."
  * kmod does this in conf_files_insert_sorted(): one list kept sorted by strcmp() of the file name, a name already in
  * it skipped ("Ignoring duplicate config file"); conf_files_filter_out() drops names starting with '.', names not
- * ending in ".conf" and directories. The directories are the SYNOPSIS's, in its order. */
+ * ending in ".conf" and directories. kmod up to 32 also read "*.alias" (the patch "rm-alias" removed it for 33);
+ * Debian 12 and most installed systems run an older kmod, so those are read too. The directories are the
+ * SYNOPSIS's, in its order. */
 static const char *const modprobe_dirs[] = {"etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d",
                                             "usr/lib/modprobe.d", "lib/modprobe.d"};
 
@@ -169,7 +171,8 @@ int vk_modprobe_conf_files(vk_host *h, vk_strv *ret) {
                         const char *name = list.v[i];
                         size_t nl = strlen(name);
                         bool is_dir = false;
-                        if (name[0] == '.' || nl < 6 || strcmp(name + nl - 5, ".conf") != 0 ||
+                        if (name[0] == '.' || nl < 6 ||
+                            (strcmp(name + nl - 5, ".conf") != 0 && strcmp(name + nl - 6, ".alias") != 0) ||
                             vk_strv_contains(&names, name))
                                 continue;
                         _cleanup_free_ char *path = vk_printf("%s/%s", modprobe_dirs[d], name);
