@@ -16,7 +16,8 @@ const vk_cmdopt boot_opts[] = {
         {"iommu-pt", NULL, "plan/apply: add iommu=pt"},
         {"keep-amd-iommu", NULL, "plan/apply: leave an (invalid) amd_iommu=on where it is"},
         /* a global flag (cli->force, OPT_FORCE) declared here for its boot meaning in --help */
-        {"force", NULL, "plan/apply: go on although another device has one of the ids (ids= takes it too)"},
+        {"force", NULL, "plan/apply: go on although another device has one of the ids (ids= takes it too), the IOMMU "
+                        "stays off, or another modprobe.d file's ids= would replace vfiokit's"},
         {"trial-boot", NULL, "plan/apply: put the options in a new entry that only the next boot uses (BLS entries)"},
         {NULL, NULL, NULL},
 };
@@ -47,6 +48,8 @@ static json_object *plan_json(const vk_boot_plan *p) {
                 json_object_object_add(o, "trial", t);
         } else
                 json_object_object_add(o, "trial", NULL);
+        json_object_object_add(o, "modprobe_conflict",
+                               p->modprobe_conflict ? json_object_new_string(p->modprobe_conflict) : NULL);
         for (size_t i = 0; i < p->n_files; i++) {
                 const vk_boot_file *f = &p->files[i];
                 json_object *e = json_object_new_object();
@@ -208,6 +211,12 @@ static int boot_plan_apply(vk_cli *cli, bool apply, const char *device) {
                 vk_error_refuse(&err, "%s: this option keeps the IOMMU off, so vfio-pci cannot work after the reboot; "
                                 "nothing was changed. Delete it from that line, or --force to apply anyway",
                                 p.iommu_off);
+                rc = vk_cli_fail(&err);
+        } else if (apply && p.modprobe_conflict && !o.force) {
+                vk_error_refuse(&err, "%s: read after /etc/modprobe.d/vfiokit.conf, its ids= replace vfiokit's, so "
+                                "vfio-pci would not take this group at boot; nothing was changed. Merge the lists "
+                                "or delete that line (see the warning above), or --force to apply anyway",
+                                p.modprobe_conflict);
                 rc = vk_cli_fail(&err);
         } else if (apply && cli->dry_run) {
                 if (!cli->json)

@@ -119,6 +119,8 @@ typedef struct vk_boot_plan {
         vk_strv kargs_kept;  /* conflicting arguments left as they are: "intel_iommu=off (wanted intel_iommu=on)" */
         char *iommu_off;     /* "/etc/kernel/cmdline:1: intel_iommu=off": the IOMMU stays off; apply refuses */
         vk_strv trial;       /* --trial: {the trial entry's path, the entry it copies}; empty otherwise */
+        char *modprobe_conflict; /* "/etc/modprobe.d/zz.conf:2: options vfio-pci ids=…": read after vfiokit.conf,
+                                  * its ids= win and leave out some of ours; apply refuses */
 } vk_boot_plan;
 
 void vk_boot_cmd_clear(vk_boot_cmd *c);

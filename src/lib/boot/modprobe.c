@@ -2,6 +2,7 @@
  * /etc/dracut.conf.d/vfiokit.conf (force_drivers). Both are written whole; the header says how to undo them. */
 #define _GNU_SOURCE
 #include "edit-internal.h"
+#include "modprobe-conf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 
 /* vfio-pci's ids= takes vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex. */
-static bool is_pci_id(const char *s) {
+bool vk_modprobe_is_pci_id(const char *s) {
         size_t fields = 1, digits = 0;
         for (; *s; s++) {
                 if (*s == ':') {
@@ -52,7 +53,7 @@ int vk_modprobe_render(const vk_modprobe_want *w, char **ret) {
         int r = 0;
 
         for (size_t i = 0; i < w->ids.n; i++)
-                if (!is_pci_id(w->ids.v[i]))
+                if (!vk_modprobe_is_pci_id(w->ids.v[i]))
                         return -EINVAL;
         for (size_t i = 0; i < w->softdeps.n; i++)
                 if (!is_module_name(w->softdeps.v[i]))

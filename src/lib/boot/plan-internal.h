@@ -27,3 +27,7 @@ int vk_plan_trial(vk_host *h, const vk_model *m, vk_boot_plan *p, vk_strv *remov
 int vk_plan_trial_cmds(vk_boot_plan *p);
 /* Without --trial: remove the trial entry an earlier --trial apply made. */
 int vk_plan_trial_cleanup(vk_host *h, vk_boot_plan *p, vk_error *err);
+/* plan-modprobe.c: warn about the root's other modprobe.d lines that change what vfiokit.conf does (another ids=,
+ * a blacklist or install line for vfio-pci); sets p->modprobe_conflict when vfiokit's ids would be lost. Needs
+ * p->ids, p->softdeps and p->vfio_builtin. */
+int vk_plan_modprobe_check(vk_host *h, const vk_model *m, const vk_boot_opts *o, vk_boot_plan *p, vk_error *err);

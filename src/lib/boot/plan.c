@@ -43,6 +43,7 @@ void vk_boot_plan_clear(vk_boot_plan *p) {
         vk_strv_clear(&p->notes);
         vk_strv_clear(&p->kargs_kept);
         free(p->iommu_off);
+        free(p->modprobe_conflict);
         free(p->nixos_snippet);
         vk_strv_clear(&p->trial);
         *p = (vk_boot_plan){0};
@@ -583,6 +584,9 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                 r = vk_strv_push(&p.notes, "GRUB reads Boot Loader Specification entries here: vfiokit edits their "
                                            "options lines itself (the same change as grubby --update-kernel=ALL "
                                            "--args=…), so that revert restores them byte for byte");
+        /* NixOS puts its modprobe lines in a generated nixos.conf, not in vfiokit.conf: the file order differs */
+        if (r >= 0 && p.detect.bootloader != VK_BL_NIXOS && (r = vk_plan_modprobe_check(h, m, o, &p, err)) < 0)
+                goto fail;
         /* hosts without a kernel-line file vfiokit edits: what is removed and what keeps the IOMMU off is read
          * from the running kernel's command line */
         if (r >= 0 && (p.detect.bootloader == VK_BL_NIXOS || p.detect.bootloader == VK_BL_UNKNOWN ||
