@@ -10,6 +10,15 @@ failed = False
 
 
 def snapshot(root):
+    # the watchdog may be restoring the tree while it is read: a file gone between walk and read means "not yet"
+    while True:
+        try:
+            return snapshot_once(root)
+        except FileNotFoundError:
+            time.sleep(0.05)
+
+
+def snapshot_once(root):
     out = {}
     for d, dirs, files in os.walk(root):
         rel = os.path.relpath(d, root)
