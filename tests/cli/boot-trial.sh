@@ -66,6 +66,10 @@ for e in "$root/$entries"/*.conf; do
         case $e in *-rescue.conf) continue ;; esac
         grep -q '^options.*intel_iommu=on' "$e" || fail "/${e#$root/} has no intel_iommu=on after the kept apply"
 done
+# verify reads the journal's options: the trial's vfio-pci.ids= is on no entry now, so it must not be listed
+kargs=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["kernel_options"]["add"]))' \
+        "$root/var/lib/vfiokit/boot-journal.json" 2>&1)
+[ "$kargs" = "intel_iommu=on" ] || fail "after keeping the trial the journal lists the options '$kargs' (wanted intel_iommu=on)"
 snap "$root" >"$tmp/snap.kept"
 vk boot apply "$dev" --yes || { fail "apply again after keeping exited $?"; show; }
 snap "$root" | diff -u "$tmp/snap.kept" - >&2 || fail "applying the kept plan again changed the tree"

@@ -53,6 +53,13 @@ static int merge(vk_host *h, vk_boot_journal *j, const vk_boot_plan *p) {
                 if (!j->created)
                         return -ENOMEM;
         }
+        /* keeping a trial (its entry goes): the trial's options lived only there, so verify must not look for
+         * them any more; the options now are this plan's */
+        for (size_t i = 0; i < p->n_files; i++)
+                if (p->files[i].remove && vk_trial_entry_is(p->files[i].path)) {
+                        vk_strv_clear(&j->kargs_add);
+                        vk_strv_clear(&j->kargs_remove);
+                }
         if (!vk_strv_contains(&j->devices, p->gpu))
                 r = vk_strv_push(&j->devices, p->gpu);
         if (r >= 0)
