@@ -2,6 +2,7 @@
  * idempotence, conflicts, refusals, odd files. */
 #define _GNU_SOURCE
 #include "boot-edit-check.h"
+#include "boot/edit-internal.h"
 #include "report.h"
 
 /* ---- kernel command line ---- */
@@ -236,6 +237,45 @@ static void test_grub_refused(void **state) {
         /* found by fuzz-grub: text added after a lone \ would be escaped by it */
         REFUSE(vk_grub_edit, "GRUB_CMDLINE_LINUX_DEFAULT=quiet\v\\", &c, "/etc/test:1: the file ends with a \\");
         change_clear(&c);
+}
+
+/* vk_sh_value: a variable read as grub-mkconfig's shell reads it (--trial-boot reads GRUB_DEFAULT with it) */
+static char *sh_value(const char *text, const char *var, vk_error *err) {
+        char *v = (char *)"unset";
+        *err = (vk_error){0};
+        int r = vk_sh_value("/etc/test", text, strlen(text), var, &v, err);
+        if (r < 0) {
+                assert_ptr_equal(v, (char *)"unset"); /* nothing returned on failure */
+                return NULL;
+        }
+        return v ? v : strdup("(none)");
+}
+
+static void test_grub_value(void **state) {
+        static const struct {
+                const char *text, *want;
+        } cases[] = {
+                {"GRUB_DEFAULT=saved\n", "saved"},
+                {"  export GRUB_DEFAULT=\"saved\"\n", "saved"},
+                {"GRUB_DEFAULT='saved'\r\n", "saved"},
+                {"GRUB_DEFAULT=0\nGRUB_DEFAULT=saved # last one wins\n", "saved"},
+                {"GRUB_DEFAULT=saved\nGRUB_DEFAULT+=x\n", "saved"},            /* += is not an assignment of it */
+                {"GRUB_DEFAULTS=saved\nX=\"GRUB_DEFAULT=saved\"\n", "(none)"}, /* other names, a value */
+                {"GRUB_X=\"a \\\nGRUB_DEFAULT=saved\"\n", "(none)"},        /* inside a continued value */
+                {"GRUB_DEFAULT=sa\\\nved\n", "saved"},                       /* continued itself */
+                {"GRUB_DEFAULT=\"$(echo saved)\"\n", "$(echo saved)"},         /* an expansion as written */
+                {"", "(none)"},
+        };
+        vk_error err;
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *v = sh_value(cases[i].text, "GRUB_DEFAULT", &err);
+                assert_non_null(v);
+                assert_string_equal(v, cases[i].want);
+                free(v);
+        }
+        assert_null(sh_value("GRUB_TIMEOUT=5\nGRUB_DEFAULT=\"saved\n", "GRUB_DEFAULT", &err));
+        assert_non_null(strstr(err.msg, "/etc/test:2: unterminated \" quote"));
 }
 
 static void test_grub_big_line(void **state) {
@@ -482,6 +522,7 @@ int main(void) {
                 cmocka_unit_test(test_grub_quoting),
                 cmocka_unit_test(test_grub_lines),
                 cmocka_unit_test(test_grub_refused),
+                cmocka_unit_test(test_grub_value),
                 cmocka_unit_test(test_grub_big_line),
                 cmocka_unit_test(test_grub_many_lines),
                 cmocka_unit_test(test_cmdline_spans),

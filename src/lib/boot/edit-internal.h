@@ -51,6 +51,9 @@ int vk_mapped_push(vk_mapped *m, char c, size_t raw, uint8_t rawlen);
 void vk_mapped_clear(vk_mapped *m);
 
 /* Shell files (/etc/default/grub, mkinitcpio.conf), read as sh reads them. */
+/* The value of VAR's last plain assignment (VAR=..., not +=) as the shell reads it; *ret NULL when there is none.
+ * An expansion in it is kept as written. Errors as the editors': "NAME:LINE: ...". */
+int vk_sh_value(const char *name, const char *text, size_t len, const char *var, char **ret, vk_error *err);
 /* Skip the command at p up to the line it does not continue (quotes, escapes, comments); *ret: the next line. */
 int vk_sh_skip_command(const char *name, const char *text, size_t len, size_t p, size_t *ret, vk_error *err);
 /* At p (after blanks, an optional "export "): "VAR=" or "VAR+=" gives the offset of the '=' or '+', else SIZE_MAX. */

@@ -54,7 +54,7 @@ int vk_sh_unterminated(const char *name, const char *text, size_t at, vk_error *
 /* The word at pos, read as POSIX sh reads an assignment's value. */
 static int parse_word(const char *name, const char *text, size_t len, size_t pos, shword *w, vk_error *err) {
         size_t p = pos;
-        int r;
+        int r = 0;
 
         *w = (shword){.start = pos, .last_ctx = 'n', .last_at = pos, .plain = true, .expansion = SIZE_MAX};
         while (p < len && !ends_word(text[p])) {
@@ -174,6 +174,36 @@ size_t vk_sh_match_assignment(const char *text, size_t len, size_t p, const char
         if (len - p > n && memcmp(text + p, var, n) == 0 && (text[p + n] == '=' || text[p + n] == '+'))
                 return p + n;
         return SIZE_MAX;
+}
+
+int vk_sh_value(const char *name, const char *text, size_t len, const char *var, char **ret, vk_error *err) {
+        _cleanup_free_ char *val = NULL;
+        size_t p = 0;
+        int r;
+
+        while (p < len) {
+                size_t q = p, at;
+                shword w;
+                while (q < len && (text[q] == ' ' || text[q] == '\t'))
+                        q++;
+                at = vk_sh_match_assignment(text, len, q, var);
+                if (at == SIZE_MAX || text[at] == '+') {
+                        if ((r = vk_sh_skip_command(name, text, len, q, &p, err)) < 0)
+                                return r;
+                        continue;
+                }
+                r = parse_word(name, text, len, at + 1, &w, err);
+                if (r >= 0) {
+                        free(val);
+                        val = strndup(w.m.text, w.m.n);
+                        r = val ? vk_sh_skip_command(name, text, len, w.end, &p, err) : -ENOMEM;
+                }
+                shword_clear(&w);
+                if (r < 0)
+                        return r == -ENOMEM ? vk_error_set(err, r, "out of memory") : r;
+        }
+        *ret = TAKE_PTR(val);
+        return 0;
 }
 
 static char *shell_escape(const char *s, char ctx) {

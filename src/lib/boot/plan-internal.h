@@ -21,6 +21,8 @@ int vk_plan_remove_file(vk_boot_plan *p, const char *path, const char *old, size
 /* After an edit of NAME: removals that hit (into removed), conflicting options kept, an IOMMU left off. */
 int vk_plan_kargs_outcome(vk_boot_plan *p, const char *name, const char *new_text, size_t new_len,
                           const vk_strv *notes, vk_strv *removed);
+/* trial.c: whether this boot stack has entry files a trial can add to; the error says why not. */
+int vk_plan_trial_possible(const vk_boot_detect *d, vk_error *err);
 /* trial.c: the trial entry (a file to create) and its one-shot command; errors say why no trial is possible. */
 int vk_plan_trial(vk_host *h, const vk_model *m, vk_boot_plan *p, vk_strv *removed, vk_error *err);
 /* The one-shot command (run last) and its undo for revert. */

@@ -550,6 +550,8 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
         r = vk_boot_detect_host(h, &p.detect, err);
         if (r < 0)
                 return r;
+        if (o->trial && (r = vk_plan_trial_possible(&p.detect, err)) < 0)
+                goto fail;
         p.vfio_builtin = m->sys.vfio_pci_builtin;
         new_kernel = kernel_at_least_6_2(m->sys.kernel_release);
         if ((r = pick_functions(m, gpu, o, &p, err)) < 0 || (r = check_shared_ids(m, o, &p, err)) < 0)
@@ -600,11 +602,6 @@ int vk_boot_plan_make(vk_host *h, const vk_model *m, const vk_func *gpu, const v
                                 r = -ENOMEM;
                 if (r >= 0 && p.detect.bootloader != VK_BL_OSTREE)
                         r = finish_kargs(&p, &removed, false);
-        }
-        if (o->trial && (p.detect.bootloader == VK_BL_NIXOS || p.detect.bootloader == VK_BL_UNKNOWN ||
-                         p.detect.bootloader == VK_BL_OSTREE)) {
-                r = vk_plan_trial(h, m, &p, &removed, err); /* says why there is no trial here */
-                goto fail;
         }
         switch (p.detect.bootloader) {
         case VK_BL_NIXOS:

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include "boot.h"
 #include "bootjournal.h"
-#include "edit.h"
+#include "edit-internal.h"
 #include "plan-internal.h"
 
 #include <errno.h>
@@ -40,8 +40,9 @@ static const char *no_trial_why(vk_bootloader b) {
         }
 }
 
-/* The value of the first line "KEY value" (BLS entries and loader.conf: whitespace-separated); NULL when absent. */
-static char *conf_value(const char *text, size_t len, const char *key) {
+/* The value of the first line "KEY value" (sep ' ': BLS entries and loader.conf, whitespace-separated) or
+ * "KEY=value" (sep '=': grubenv, where grub-editenv writes each key once); NULL when absent. */
+static char *conf_value(const char *text, size_t len, const char *key, char sep) {
         size_t kl = strlen(key);
         for (const char *p = text, *end; p < text + len; p = end + 1) {
                 end = memchr(p, '\n', (size_t)(text + len - p));
@@ -49,9 +50,10 @@ static char *conf_value(const char *text, size_t len, const char *key) {
                         end = text + len;
                 while (p < end && (*p == ' ' || *p == '\t'))
                         p++;
-                if ((size_t)(end - p) <= kl || memcmp(p, key, kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
+                if ((size_t)(end - p) <= kl || memcmp(p, key, kl) != 0 ||
+                    (sep == '=' ? p[kl] != '=' : p[kl] != ' ' && p[kl] != '\t'))
                         continue;
-                const char *v = p + kl, *e = end;
+                const char *v = p + kl + (sep == '='), *e = end;
                 while (v < e && (*v == ' ' || *v == '\t'))
                         v++;
                 while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
@@ -80,38 +82,18 @@ static char *efivar_ascii(vk_host *h, const char *path) {
         return s;
 }
 
-/* The last GRUB_DEFAULT= of /etc/default/grub, quotes removed; NULL when unset. A plain scan is enough here: the
- * value only has to equal "saved", and anything else (a variable, an expansion) is treated as not saved. */
-static char *grub_default(const char *text, size_t len) {
-        char *val = NULL;
-        for (const char *p = text, *end; p < text + len; p = end + 1) {
-                end = memchr(p, '\n', (size_t)(text + len - p));
-                if (!end)
-                        end = text + len;
-                if ((size_t)(end - p) < 13 || memcmp(p, "GRUB_DEFAULT=", 13) != 0)
-                        continue;
-                const char *v = p + 13, *e = end;
-                while (e > v && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-                        e--;
-                if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v)
-                        v++, e--;
-                free(val);
-                val = strndup(v, (size_t)(e - v));
-        }
-        return val;
-}
-
 /* What keeps the trial entry from being the default; an error (nothing planned) when nothing does. */
 static int check_default(vk_host *h, const vk_boot_plan *p, const char *entries_dir, char **ret_default,
                          vk_error *err) {
         _cleanup_free_ char *text = NULL, *def = NULL;
         size_t len;
+        int r;
 
         if (p->detect.bootloader == VK_BL_GRUB) {
-                _cleanup_free_ char *env = NULL;
-                size_t env_len;
-                if (vk_host_read_file(h, "etc/default/grub", 1 << 20, &text, &len) >= 0)
-                        def = grub_default(text, len);
+                /* read as grub-mkconfig's shell reads it: quotes, export, continued lines */
+                if (vk_host_read_file(h, "etc/default/grub", 1 << 20, &text, &len) >= 0 &&
+                    (r = vk_sh_value("/etc/default/grub", text, len, "GRUB_DEFAULT", &def, err)) < 0)
+                        return r; /* err names the line */
                 if (!def || !vk_streq(def, "saved"))
                         return vk_error_set(err, -EOPNOTSUPP,
                                             "--trial-boot: /etc/default/grub has GRUB_DEFAULT=%s, not saved: GRUB would not "
@@ -120,15 +102,10 @@ static int check_default(vk_host *h, const vk_boot_plan *p, const char *entries_
                                             def ? def : "(unset)");
                 free(def);
                 def = NULL;
-                if (vk_host_read_file(h, "boot/grub2/grubenv", 1 << 16, &env, &env_len) >= 0) {
-                        for (const char *q = env, *end; q < env + env_len; q = end + 1) {
-                                end = memchr(q, '\n', (size_t)(env + env_len - q));
-                                if (!end)
-                                        end = env + env_len;
-                                if ((size_t)(end - q) > 12 && memcmp(q, "saved_entry=", 12) == 0)
-                                        def = strndup(q + 12, (size_t)(end - q - 12));
-                        }
-                }
+                free(text);
+                text = NULL;
+                if (vk_host_read_file(h, "boot/grub2/grubenv", 1 << 16, &text, &len) >= 0)
+                        def = conf_value(text, len, "saved_entry", '=');
                 if (!def || !*def)
                         return vk_error_set(err, -EOPNOTSUPP,
                                             "--trial-boot: /boot/grub2/grubenv has no saved_entry, so GRUB boots its first "
@@ -141,7 +118,7 @@ static int check_default(vk_host *h, const vk_boot_plan *p, const char *entries_
                         return vk_error_set(err, -ENOMEM, "out of memory");
                 def = efivar_ascii(h, LOADER_ENTRY_DEFAULT);
                 if (!def && vk_host_read_file(h, conf, 1 << 20, &text, &len) >= 0)
-                        def = conf_value(text, len, "default");
+                        def = conf_value(text, len, "default", ' ');
                 if (!def || !*def)
                         return vk_error_set(err, -EOPNOTSUPP,
                                             "--trial-boot: systemd-boot has no default entry (no LoaderEntryDefault EFI "
@@ -181,8 +158,8 @@ static int pick_base(vk_host *h, const vk_model *m, const vk_boot_plan *p, const
                         by_default = by_default ? by_default : kf;
                 if (!release || vk_host_read_file(h, kf->path, 1 << 20, &text, &len) < 0)
                         continue;
-                version = conf_value(text, len, "version");
-                linux_path = conf_value(text, len, "linux");
+                version = conf_value(text, len, "version", ' ');
+                linux_path = conf_value(text, len, "linux", ' ');
                 if ((version && vk_streq(version, release)) ||
                     (linux_path && endswith(linux_path, release) && strlen(linux_path) > strlen(release) &&
                      strchr("-/_", linux_path[strlen(linux_path) - strlen(release) - 1]))) {
@@ -204,7 +181,7 @@ static int pick_base(vk_host *h, const vk_model *m, const vk_boot_plan *p, const
 static int trial_text(const vk_boot_plan *p, const char *name, const char *text, size_t len, vk_edit_result *ret,
                       vk_error *err) {
         vk_kargs_change c = {.add = p->kargs_add, .remove = p->kargs_remove};
-        _cleanup_free_ char *title = conf_value(text, len, "title"), *body = NULL;
+        _cleanup_free_ char *title = conf_value(text, len, "title", ' '), *body = NULL;
         size_t body_len = 0;
         FILE *f = open_memstream(&body, &body_len);
 
@@ -229,6 +206,29 @@ static int trial_text(const vk_boot_plan *p, const char *name, const char *text,
         return vk_bls_entry_edit(name, body, body_len, &c, ret, err);
 }
 
+/* The first loader entry (the trial entry goes into its directory); NULL when there is none. */
+static const vk_kargs_file *first_entry(const vk_boot_detect *d) {
+        for (size_t i = 0; i < d->n_kargs; i++)
+                if (d->kargs[i].kind == VK_KARGS_BLS)
+                        return &d->kargs[i];
+        return NULL;
+}
+
+int vk_plan_trial_possible(const vk_boot_detect *d, vk_error *err) {
+        if (d->bootloader != VK_BL_SDBOOT && !(d->bootloader == VK_BL_GRUB && d->grub_bls))
+                return vk_error_set(err, -EOPNOTSUPP,
+                                    "--trial-boot: %s has no separate entry vfiokit can boot once (%s); run vfiokit boot "
+                                    "plan without --trial-boot, and read its note on how to get back if the host does not "
+                                    "come up",
+                                    vk_bootloader_name(d->bootloader), no_trial_why(d->bootloader));
+        if (!first_entry(d))
+                return vk_error_set(err, -EOPNOTSUPP,
+                                    "--trial-boot: this systemd-boot has no loader entries (the command line is in "
+                                    "/etc/kernel/cmdline, built into a unified kernel image), so there is no entry to "
+                                    "copy for a trial boot; run vfiokit boot plan without --trial-boot");
+        return 0;
+}
+
 int vk_plan_trial(vk_host *h, const vk_model *m, vk_boot_plan *p, vk_strv *removed, vk_error *err) {
         const vk_kargs_file *base = NULL;
         _cleanup_free_ char *def = NULL, *text = NULL, *dir = NULL, *path = NULL, *name = NULL, *old = NULL;
@@ -238,24 +238,11 @@ int vk_plan_trial(vk_host *h, const vk_model *m, vk_boot_plan *p, vk_strv *remov
         unsigned mode;
         int r;
 
-        if (p->detect.bootloader != VK_BL_SDBOOT && !(p->detect.bootloader == VK_BL_GRUB && p->detect.grub_bls))
-                return vk_error_set(err, -EOPNOTSUPP,
-                                    "--trial-boot: %s has no separate entry vfiokit can boot once (%s); run vfiokit boot "
-                                    "plan without --trial-boot, and read its note on how to get back if the host does not "
-                                    "come up",
-                                    vk_bootloader_name(p->detect.bootloader), no_trial_why(p->detect.bootloader));
-        for (size_t i = 0; i < p->detect.n_kargs && !dir; i++)
-                if (p->detect.kargs[i].kind == VK_KARGS_BLS) {
-                        const char *slash = strrchr(p->detect.kargs[i].path, '/');
-                        dir = strndup(p->detect.kargs[i].path, (size_t)(slash - p->detect.kargs[i].path));
-                        if (!dir)
-                                return vk_error_set(err, -ENOMEM, "out of memory");
-                }
+        /* vk_plan_trial_possible() has made sure there is an entry */
+        const char *first = first_entry(&p->detect)->path;
+        dir = strndup(first, (size_t)(strrchr(first, '/') - first));
         if (!dir)
-                return vk_error_set(err, -EOPNOTSUPP,
-                                    "--trial-boot: this systemd-boot has no loader entries (the command line is in "
-                                    "/etc/kernel/cmdline, built into a unified kernel image), so there is no entry to "
-                                    "copy for a trial boot; run vfiokit boot plan without --trial-boot");
+                return vk_error_set(err, -ENOMEM, "out of memory");
         if ((r = check_default(h, p, dir, &def, err)) < 0 || (r = pick_base(h, m, p, def, &base, err)) < 0)
                 return r;
         path = vk_printf("%s/%s", dir, VK_TRIAL_ENTRY);
