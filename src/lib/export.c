@@ -371,24 +371,6 @@ static int warn_unit(vk_export *e, const vk_export_unit *u, bool forced, const c
                                            forced ? "included by --force although" : "left out", why));
 }
 
-static char *join(const vk_strv *v, const char *sep) {
-        size_t n = 1;
-        char *s;
-
-        for (size_t i = 0; i < v->n; i++)
-                n += strlen(v->v[i]) + strlen(sep);
-        s = malloc(n);
-        if (!s)
-                return NULL;
-        *s = 0;
-        for (size_t i = 0; i < v->n; i++) {
-                if (i)
-                        strcat(s, sep);
-                strcat(s, v->v[i]);
-        }
-        return s;
-}
-
 int vk_export_merge(vk_export *e, bool force, vk_error *err) {
         size_t n_included = 0;
         int r = 0;
@@ -398,7 +380,7 @@ int vk_export_merge(vk_export *e, bool force, vk_error *err) {
         for (size_t i = 0; i < e->n_units; i++) {
                 const vk_export_unit *u = &e->units[i];
                 if (u->named && u->unsafe.n && (!force || u->impossible)) {
-                        _cleanup_free_ char *why = join(&u->unsafe, "; ");
+                        _cleanup_free_ char *why = vk_strv_join(&u->unsafe, "; ");
                         return vk_error_refuse(err, "%s [%04x:%04x] %s: %s; export another device%s",
                                                u->funcs[0].addr, u->funcs[0].vendor, u->funcs[0].device,
                                                u->impossible ? "cannot be passed" : "is not safe to pass",
@@ -410,7 +392,7 @@ int vk_export_merge(vk_export *e, bool force, vk_error *err) {
                 vk_export_unit *u = &e->units[i];
                 u->included = !u->unsafe.n || (force && !u->impossible);
                 if (u->unsafe.n) {
-                        _cleanup_free_ char *why = join(&u->unsafe, "; ");
+                        _cleanup_free_ char *why = vk_strv_join(&u->unsafe, "; ");
                         r = why ? warn_unit(e, u, u->included, why) : -ENOMEM;
                 }
         }

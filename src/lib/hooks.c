@@ -72,22 +72,6 @@ static int pushf(vk_strv *s, const char *fmt, ...) {
         return n < 0 ? -ENOMEM : vk_strv_push_take(s, t);
 }
 
-static char *join(const vk_strv *s, const char *sep) {
-        char *t = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&t, &n);
-
-        if (!f)
-                return NULL;
-        for (size_t i = 0; i < s->n; i++)
-                fprintf(f, "%s%s", i ? sep : "", s->v[i]);
-        if (fclose(f) != 0) {
-                free(t);
-                return NULL;
-        }
-        return t;
-}
-
 static bool planned_mkdir(const vk_hook_plan *p, const char *path) {
         for (size_t i = 0; i < p->n_changes; i++)
                 if (p->changes[i].kind == VK_HOOK_MKDIR && vk_streq(p->changes[i].path, path))
@@ -569,7 +553,7 @@ int vk_hooks_plan_remove(vk_host *h, const char *vm, vk_hook_plan *ret, vk_error
         }
         if (r >= 0 && problems.n) {
                 /* all or nothing: one file that cannot go as planned stops the whole remove before it starts */
-                _cleanup_free_ char *list = join(&problems, "; ");
+                _cleanup_free_ char *list = vk_strv_join(&problems, "; ");
                 vk_strv_clear(&problems);
                 vk_hooks_journal_clear(&old);
                 vk_hook_plan_clear(&p);

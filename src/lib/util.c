@@ -124,6 +124,28 @@ bool vk_strv_contains(const vk_strv *s, const char *str) {
         return false;
 }
 
+char *vk_strv_join(const vk_strv *s, const char *sep) {
+        size_t n = 1, sl = strlen(sep), o = 0;
+        char *t;
+
+        for (size_t i = 0; i < s->n; i++)
+                n += strlen(s->v[i]) + sl;
+        t = malloc(n);
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++) {
+                size_t l = strlen(s->v[i]);
+                if (i) {
+                        memcpy(t + o, sep, sl);
+                        o += sl;
+                }
+                memcpy(t + o, s->v[i], l);
+                o += l;
+        }
+        t[o] = 0;
+        return t;
+}
+
 void vk_strv_clear(vk_strv *s) {
         for (size_t i = 0; i < s->n; i++)
                 free(s->v[i]);

@@ -56,6 +56,8 @@ int vk_strv_push(vk_strv *s, const char *str);
 int vk_strv_push_take(vk_strv *s, char *str);
 bool vk_strv_contains(const vk_strv *s, const char *str);
 void vk_strv_clear(vk_strv *s);
+/* The strings with sep between them ("" for none); NULL when out of memory. */
+char *vk_strv_join(const vk_strv *s, const char *sep);
 
 /* An error that carries a message up to the CLI (crun's libcrun_error_t, small). */
 typedef struct vk_error {

@@ -40,6 +40,25 @@ static void test_parse_uint(void **state) {
         assert_int_equal(vk_parse_uint("99999999999", &v), -ERANGE);
 }
 
+static void test_strv_join(void **state) {
+        vk_strv v = {0};
+        char *s;
+        (void)state;
+        assert_non_null(s = vk_strv_join(&v, ", "));
+        assert_string_equal(s, "");
+        free(s);
+        assert_int_equal(vk_strv_push(&v, "10de:2484"), 0);
+        assert_non_null(s = vk_strv_join(&v, ","));
+        assert_string_equal(s, "10de:2484");
+        free(s);
+        assert_int_equal(vk_strv_push(&v, ""), 0);
+        assert_int_equal(vk_strv_push(&v, "10de:228b"), 0);
+        assert_non_null(s = vk_strv_join(&v, "; "));
+        assert_string_equal(s, "10de:2484; ; 10de:228b");
+        free(s);
+        vk_strv_clear(&v);
+}
+
 static void test_pci_addr(void **state) {
         (void)state;
         assert_true(vk_is_pci_addr("0000:01:00.0"));
@@ -104,7 +123,7 @@ static void test_cmdline(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_hex), cmocka_unit_test(test_parse_uint), cmocka_unit_test(test_pci_addr),
-                cmocka_unit_test(test_link_path), cmocka_unit_test(test_cmdline),
+                cmocka_unit_test(test_link_path), cmocka_unit_test(test_cmdline), cmocka_unit_test(test_strv_join),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,8 +83,8 @@ static int merge(vk_host *h, vk_boot_journal *j, const vk_boot_plan *p) {
         for (size_t i = 0; i < p->n_cmds && r >= 0; i++)
                 /* rpm-ostree kargs is undone by its inverse, not by running it again; a one-shot choice is not
                  * made again either */
-                if (!p->cmds[i].once && !(p->n_undo && vk_streq(p->cmds[i].argv.v[0], "rpm-ostree") && p->cmds[i].argv.n > 1 &&
-                      vk_streq(p->cmds[i].argv.v[1], "kargs")))
+                if (!p->cmds[i].once && !(p->n_undo && vk_streq(p->cmds[i].argv.v[0], "rpm-ostree") &&
+                                          p->cmds[i].argv.n > 1 && vk_streq(p->cmds[i].argv.v[1], "kargs")))
                         r = vk_bj_add_cmd(&j->cmds, &j->n_cmds, &p->cmds[i]);
         for (size_t i = 0; i < p->n_undo && r >= 0; i++)
                 r = vk_bj_add_cmd(&j->undo, &j->n_undo, &p->undo[i]);

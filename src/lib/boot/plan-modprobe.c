@@ -58,21 +58,6 @@ static int split_ids(const char *value, vk_strv *ret) {
         return r;
 }
 
-static char *join(const vk_strv *v) {
-        size_t len = 1;
-        char *s;
-        for (size_t i = 0; i < v->n; i++)
-                len += strlen(v->v[i]) + 1;
-        if (!(s = calloc(1, len)))
-                return NULL;
-        for (size_t i = 0; i < v->n; i++) {
-                if (i)
-                        strcat(s, ",");
-                strcat(s, v->v[i]);
-        }
-        return s;
-}
-
 static bool is_vfio_module(const char *m) {
         return vk_streq(m, "vfio_pci") || vk_streq(m, "vfio") || vk_streq(m, "vfio_iommu_type1");
 }
@@ -256,7 +241,8 @@ static char *dead_id(const vk_model *m, const char *id) {
 static int explain_entry(const vk_model *m, vk_boot_plan *p, const ids_entry *e, const char *winner_why,
                          const vk_strv *winner, bool is_winner, bool own_lost, const char *merged) {
         _cleanup_(vk_strv_clear) vk_strv keep = {0}, dead = {0}, missing = {0};
-        _cleanup_free_ char *eff = join(winner), *keep_s = NULL, *dead_s = NULL, *missing_s = NULL, *tail = NULL;
+        _cleanup_free_ char *eff = vk_strv_join(winner, ","), *keep_s = NULL, *dead_s = NULL, *missing_s = NULL;
+        _cleanup_free_ char *tail = NULL;
         int r = 0;
 
         for (size_t i = 0; i < e->ids.n && r >= 0; i++) {
@@ -268,7 +254,8 @@ static int explain_entry(const vk_model *m, vk_boot_plan *p, const ids_entry *e,
         for (size_t i = 0; i < p->ids.n && r >= 0; i++)
                 if (!id_in(winner, p->ids.v[i]))
                         r = vk_strv_push(&missing, p->ids.v[i]);
-        if (r < 0 || !eff || !(keep_s = join(&keep)) || !(missing_s = join(&missing)))
+        if (r < 0 || !eff || !(keep_s = vk_strv_join(&keep, ",")) ||
+            !(missing_s = vk_strv_join(&missing, ",")))
                 return -ENOMEM;
         if (dead.n) {
                 dead_s = calloc(1, 1);
@@ -369,7 +356,7 @@ int vk_plan_modprobe_check(vk_host *h, const vk_model *m, const vk_boot_opts *o,
                         if (!id_in(&merged, s.v[i].ids.v[k]) && !why)
                                 r = vk_strv_push(&merged, s.v[i].ids.v[k]);
                 }
-        if (r >= 0 && !(merged_s = join(&merged)))
+        if (r >= 0 && !(merged_s = vk_strv_join(&merged, ",")))
                 r = -ENOMEM;
         for (size_t i = 0; i < s.n && r >= 0; i++)
                 r = explain_entry(m, p, &s.v[i], winner_why, winner, &s.v[i] == last, own_lost, merged_s);

@@ -228,18 +228,9 @@ static int kernel_options(const vk_model *m, const vk_boot_opts *o, vk_boot_plan
         if (r >= 0 && o->iommu_pt)
                 r = vk_strv_push(&p->kargs_add, "iommu=pt");
         if (r >= 0 && (cmdline_ids || p->vfio_builtin)) {
-                _cleanup_free_ char *ids = NULL;
-                size_t len = 1;
-                for (size_t i = 0; i < p->ids.n; i++)
-                        len += strlen(p->ids.v[i]) + 1;
-                ids = calloc(1, len);
+                _cleanup_free_ char *ids = vk_strv_join(&p->ids, ",");
                 if (!ids)
                         return -ENOMEM;
-                for (size_t i = 0; i < p->ids.n; i++) {
-                        if (i)
-                                strcat(ids, ",");
-                        strcat(ids, p->ids.v[i]);
-                }
                 r = vk_plan_addf(&p->kargs_add, "vfio-pci.ids=%s", ids);
         }
         if (r >= 0 && o->acs_override) {
